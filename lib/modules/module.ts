@@ -1,0 +1,93 @@
+// The module contract, after pyinfra's operations: a module probes the host's current state
+// (read-only commands, which run in check mode too), plans from that state without touching the
+// host (a pure function, so it is unit-tested as "state in -> actions out"), and only then applies
+// the planned actions. "Changed" means the plan has actions; check mode and diffs fall out of it.
+import type { Command } from '../command/command.js';
+import type { Connection, RunOptions, RunResult } from '../connection/connection.js';
+import type { Facts } from '../facts/facts.js';
+
+/** One thing a module does to a host. Data, so plans can be compared in tests. */
+export type Action =
+  | {
+      kind: 'run';
+      command: Command;
+      /** stdin for the command (secrets travel here, never in argv). */
+      stdin?: string;
+      /** Exit codes counted as success (default [0]). */
+      okCodes?: number[];
+    }
+  | {
+      kind: 'put';
+      path: string;
+      content: string | Buffer;
+      mode?: string;
+      owner?: string;
+      group?: string;
+    };
+
+export interface FileDiff {
+  path: string;
+  /** undefined = the file does not exist. */
+  before?: string;
+  after?: string;
+}
+
+export interface Plan<D = Record<string, unknown>> {
+  /** Empty: the host is already in the wanted state (ok). */
+  actions: Action[];
+  /** Content changes shown with --diff. */
+  diffs?: FileDiff[];
+  /** One line saying what changes (or would change), e.g. "install kubeadm=1.31.2-1.1". */
+  summary?: string;
+  /** Values handed back to the role (e.g. { rebootNeeded: true }). */
+  data?: D;
+}
+
+/** What a module sees of the host while probing and applying. */
+export interface ModuleContext {
+  host: string;
+  facts: Facts;
+  check: boolean;
+  connection: Connection;
+  /** Runs a command as the step's user (become applied); never rejects for a non-zero exit. */
+  run(command: Command, options?: RunOptions): Promise<RunResult>;
+  /** Debug output (-vvv). */
+  log(message: string): void;
+}
+
+export interface Module<A, S, D = Record<string, unknown>> {
+  name: string;
+  /** Reads the current state. Read-only: it runs in check mode too. */
+  probe(args: A, ctx: ModuleContext): Promise<S>;
+  /** Pure: from args and state to the actions needed. */
+  plan(args: A, state: S, facts: Facts): Plan<D>;
+  /**
+   * Optional: apply the plan differently from the default (run each action in order, failing on the
+   * first that fails). Used by modules whose outcome depends on what a command prints (command, wait).
+   */
+  apply?(plan: Plan<D>, args: A, ctx: ModuleContext): Promise<ModuleResult<D>>;
+}
+
+export interface ModuleResult<D = Record<string, unknown>> {
+  changed: boolean;
+  /** Check mode: the actions that would run, not run. */
+  checkOnly?: boolean;
+  summary?: string;
+  diffs?: FileDiff[];
+  data?: D;
+  /** For command-like modules: what the command printed. */
+  stdout?: string;
+  stderr?: string;
+  code?: number;
+}
+
+/** A failed module: the message is what the user sees (masked), e.g. the command's stderr. */
+export class ModuleError extends Error {
+  constructor(
+    message: string,
+    readonly result?: Partial<RunResult>,
+  ) {
+    super(message);
+    this.name = 'ModuleError';
+  }
+}

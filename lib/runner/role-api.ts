@@ -1,0 +1,105 @@
+// What a role script sees. A role is roles/NAME/role.ts whose default export is defineRole({...});
+// its variables (type, default, description) are declared in roles/NAME/variables.yaml.
+import type { Command, ShellValue } from '../command/command.js';
+import type { RunResult } from '../connection/connection.js';
+import type { Facts } from '../facts/facts.js';
+import type { ModuleResult } from '../modules/module.js';
+import type { ModuleCalls } from '../modules/index.js';
+
+export type StepStatus = 'ok' | 'changed' | 'skipped';
+
+export interface StepOptions {
+  /** Tags of this step, added to the role's own. */
+  tags?: string[];
+  /** Handlers to notify when the step reports changed. */
+  notify?: string | string[];
+  /** Skip the step when false. */
+  when?: boolean;
+  /** Failures are reported and counted as ignored; the host goes on. */
+  ignoreErrors?: boolean;
+}
+
+export type StepBody = () => Promise<StepReturn> | StepReturn;
+export type StepReturn = void | StepStatus | ModuleResult | ModuleResult[];
+
+/** Output of a command run with `$` or `probe`. */
+export interface Output extends RunResult {
+  ok: boolean;
+  /** stdout without its trailing newline. */
+  text(): string;
+  lines(): string[];
+}
+
+export interface CommandOptions {
+  stdin?: string;
+  become?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * zx-style tagged template bound to the host: interpolations are quoted.
+ * `$` changes things: skipped in check mode, rejects on a non-zero exit.
+ * `$({ stdin: token })\`kubeadm ...\`` passes options.
+ */
+export interface Shell {
+  (strings: TemplateStringsArray, ...values: ShellValue[]): Promise<Output>;
+  (options: CommandOptions): (strings: TemplateStringsArray, ...values: ShellValue[]) => Promise<Output>;
+}
+
+export interface RoleContext<V = Record<string, unknown>> {
+  /** The inventory name of the host. */
+  host: string;
+  /** The role's variables: defaults, overridden by inventory, play, role params and extra vars. */
+  vars: V;
+  /** Facts of this host (refreshed after a reboot). */
+  readonly facts: Facts;
+  /** True under --check. */
+  check: boolean;
+  /** A named step: shown live, counted in the recap, filtered by tags. */
+  step(name: string, body: StepBody): Promise<StepResult>;
+  step(name: string, options: StepOptions, body: StepBody): Promise<StepResult>;
+  /** Commands that change the host (skipped in check mode). */
+  $: Shell;
+  /** Read-only commands: run in check mode too, never reject (look at `code`/`ok`). */
+  probe: Shell;
+  /** The modules, bound to this host (file, apt, systemd, sysctl …). */
+  m: ModuleCalls;
+  /** Renders roles/NAME/templates/FILE with the role's vars (Jinja syntax, nunjucks). */
+  template(file: string, extraVars?: Record<string, unknown>): string;
+  /** Reads roles/NAME/files/FILE. */
+  file(file: string): string;
+  /** Queues a handler as if a changed step had notified it. */
+  notify(handler: string): void;
+  /** Runs the handlers notified so far, now. */
+  flushHandlers(): Promise<void>;
+  /** Publishes a value for other hosts (like Ansible's hostvars / set_fact). */
+  publish(key: string, value: unknown, options?: { secret?: boolean }): void;
+  /** Variables and published values of any host of the inventory, by name. */
+  hostvars: Record<string, Record<string, unknown>>;
+  /** Hosts of the inventory by group name. */
+  groups: Record<string, string[]>;
+  /** Stops this host with a clear message (counted as failed). */
+  fail(message: string): never;
+  /** A warning shown in the output and the recap. */
+  warn(message: string): void;
+  /** Command values for building bigger commands: sh`…` quotes every interpolation. */
+  sh(strings: TemplateStringsArray, ...values: ShellValue[]): Command;
+}
+
+export interface StepResult {
+  status: StepStatus | 'failed';
+  /** Results of modules called inside the step. */
+  results: ModuleResult[];
+}
+
+export type HandlerBody<V> = (ctx: RoleContext<V>) => Promise<StepReturn> | StepReturn;
+
+export interface RoleDefinition<V = Record<string, unknown>> {
+  /** Handlers, run once each at the end of the role in the order written here, when notified. */
+  handlers?: Record<string, HandlerBody<V>>;
+  run(ctx: RoleContext<V>): Promise<void>;
+}
+
+export function defineRole<V = Record<string, unknown>>(definition: RoleDefinition<V>): RoleDefinition<V> {
+  return definition;
+}

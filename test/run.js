@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs every test file through node:test with tsx. Unit tests run first, concurrently; tests that
+// boot lab hosts (*.lab.test.ts, root and systemd-nspawn needed) run after, one file at a time.
+// `--unit` runs only the unit tests; extra arguments filter files by substring.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'fixtures' || name === 'node_modules') return [];
+    return statSync(path).isDirectory() ? find(path) : name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = find(join(root, 'test'))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+const unit = files.filter((f) => !f.endsWith('.lab.test.ts'));
+const lab = unitOnly ? [] : files.filter((f) => f.endsWith('.lab.test.ts'));
+
+function run(list, concurrency) {
+  if (list.length === 0) return 0;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list],
+    { cwd: root, stdio: 'inherit' },
+  );
+  return r.status ?? 1;
+}
+
+const unitStatus = run(unit, 2);
+const labStatus = run(lab, 1);
+process.exit(unitStatus || labStatus);
