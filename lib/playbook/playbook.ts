@@ -1,0 +1,56 @@
+// The playbook model, after loading and validation: a list of plays, each running roles on hosts.
+import type { SourceLocation } from '../errors.js';
+import type { Vars } from '../inventory/inventory.js';
+
+export interface RoleVariable {
+  name: string;
+  /** JSON Schema of the value (type, enum, items, properties …). */
+  schema: Record<string, unknown>;
+  default?: unknown;
+  description: string;
+  /** Masked in every output. */
+  secret: boolean;
+}
+
+export interface RoleRef {
+  name: string;
+  /** roles/NAME, absolute. */
+  dir: string;
+  /** Tags given in the playbook for this role (the role's own name is added by the runner). */
+  tags: string[];
+  /** Role parameters from the playbook (`vars:` of the role entry). */
+  params: Vars;
+  /** A Jinja condition, evaluated per host. */
+  when?: string;
+  /** The role's declared variables (roles/NAME/variables.yaml). */
+  variables: RoleVariable[];
+  location: SourceLocation;
+}
+
+export interface Play {
+  name: string;
+  /** The host pattern. */
+  hosts: string;
+  roles: RoleRef[];
+  vars: Vars;
+  /** Paths of vars_files, resolved relative to the playbook; their content is loaded into varsFromFiles. */
+  varsFiles: string[];
+  varsFromFiles: Vars;
+  tags: string[];
+  /** Batch sizes: numbers or percentages ("30%"); the last repeats. Empty: all hosts at once. */
+  serial: (number | string)[];
+  gatherFacts: boolean;
+  become: boolean;
+  becomeUser?: string;
+  anyErrorsFatal: boolean;
+  maxFailPercentage?: number;
+  location: SourceLocation;
+}
+
+export interface Playbook {
+  /** Absolute path of the playbook file. */
+  path: string;
+  /** The folder holding it (for playbook-side group_vars/host_vars and roles/). */
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,65 @@
+// YAML with locations: every loader (inventory, playbook, vars files, role variables) parses through
+// here, so a mistake anywhere is reported as `path:line:col: what is wrong`.
+import { readFileSync } from 'node:fs';
+import { LineCounter, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { UserError, type SourceLocation } from '../errors.js';
+
+export type YamlPath = readonly (string | number)[];
+
+export interface YamlFile {
+  path: string;
+  /** The parsed value (plain JS). */
+  value: unknown;
+  /** Where the node at `at` (keys/indexes from the root) starts; the file alone if not found. */
+  locate(at: YamlPath, part?: 'key' | 'value'): SourceLocation;
+}
+
+function locationAt(file: string, counter: LineCounter, offset: number): SourceLocation {
+  const { line, col } = counter.linePos(offset);
+  return { file, line, col };
+}
+
+/** Parses YAML text; bad syntax and duplicate keys are UserErrors with the exact position. */
+export function parseYaml(text: string, path: string): YamlFile {
+  const counter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const loc = locationAt(path, counter, first.pos[0]);
+    const message =
+      first.code === 'DUPLICATE_KEY'
+        ? 'duplicate key (each key may appear once in a mapping)'
+        : `invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+    throw new UserError(message, first.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX', loc);
+  }
+  const value = doc.toJS({ maxAliasCount: 1000 });
+  return {
+    path,
+    value,
+    locate(at, part = 'value') {
+      if (at.length === 0) return doc.contents && doc.contents.range ? locationAt(path, counter, doc.contents.range[0]) : { file: path };
+      if (part === 'key') {
+        const parent = doc.getIn(at.slice(0, -1), true);
+        const map = parent as { items?: { key: unknown }[] } | undefined;
+        const pair = map?.items?.find((p) => isScalar(p.key) && String(p.key.value) === String(at[at.length - 1]));
+        if (pair && isNode(pair.key) && pair.key.range) return locationAt(path, counter, pair.key.range[0]);
+      }
+      const node = doc.getIn(at, true);
+      if (isNode(node) && node.range) return locationAt(path, counter, node.range[0]);
+      // A missing leaf: point at its parent.
+      return at.length > 1 ? this.locate(at.slice(0, -1), part) : { file: path };
+    },
+  };
+}
+
+/** Reads and parses a YAML file; a missing file is a UserError. */
+export function loadYamlFile(path: string, displayPath = path): YamlFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, 'FILE_NOT_FOUND', { file: displayPath });
+  }
+  return parseYaml(text, displayPath);
+}
