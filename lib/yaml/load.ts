@@ -1,7 +1,7 @@
 // YAML with locations: every loader (inventory, playbook, vars files, role variables) parses through
 // here, so a mistake anywhere is reported as `path:line:col: what is wrong`.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isNode, isScalar, parseDocument, type Document, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -19,10 +19,13 @@ function locationAt(file: string, counter: LineCounter, offset: number): SourceL
   return { file, line, col };
 }
 
+/** Schema choices a caller may make (e.g. the inventory reads YAML 1.1 as Ansible's PyYAML does). */
+export type YamlParseOptions = Pick<DocumentOptions, 'version'> & Pick<SchemaOptions, 'customTags'>;
+
 /** Parses YAML text; bad syntax and duplicate keys are UserErrors with the exact position. */
-export function parseYaml(text: string, path: string): YamlFile {
+export function parseYaml(text: string, path: string, options: YamlParseOptions = {}): YamlFile {
   const counter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const doc: Document = parseDocument(text, { ...options, lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
     const loc = locationAt(path, counter, first.pos[0]);
@@ -53,7 +56,7 @@ export function parseYaml(text: string, path: string): YamlFile {
 }
 
 /** Reads and parses a YAML file; a missing file is a UserError. */
-export function loadYamlFile(path: string, displayPath = path): YamlFile {
+export function loadYamlFile(path: string, displayPath = path, options: YamlParseOptions = {}): YamlFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -61,5 +64,5 @@ export function loadYamlFile(path: string, displayPath = path): YamlFile {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, 'FILE_NOT_FOUND', { file: displayPath });
   }
-  return parseYaml(text, displayPath);
+  return parseYaml(text, displayPath, options);
 }

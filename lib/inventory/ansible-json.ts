@@ -1,0 +1,91 @@
+// ansible-inventory's three views: --list (JSON: each group's `hosts` and `children`, every host's
+// merged variables under `_meta.hostvars`), --graph (the `@all:` tree) and --host NAME (one host's
+// variables). Printed like ansible-inventory: keys sorted, 4-space indentation.
+import { UserError } from '../errors.js';
+import type { Inventory, Vars } from './inventory.js';
+import { evaluatePattern, splitHostPattern } from './patterns.js';
+
+export interface InventoryView {
+  /** Only these hosts appear (a --limit); every host when absent. */
+  hosts?: ReadonlySet<string>;
+}
+
+type ListGroup = { hosts?: string[]; children?: string[] };
+export type InventoryList = Record<string, ListGroup> & { _meta?: { hostvars: Record<string, Vars> } };
+
+function visible(inv: Inventory, view: InventoryView): (host: string) => boolean {
+  return view.hosts ? (h) => view.hosts!.has(h) : (h) => inv.hosts.has(h);
+}
+
+/** The --list structure (json_inventory): empty lists and empty groups are left out, as Ansible does. */
+export function inventoryList(inv: Inventory, view: InventoryView = {}): InventoryList {
+  const shown = visible(inv, view);
+  const seen = new Set<string>();
+  const results: Record<string, ListGroup> = {};
+  const formatGroup = (name: string): void => {
+    const group = inv.groups.get(name)!;
+    const entry: ListGroup = {};
+    const hosts = group.hosts.filter(shown);
+    if (name !== 'all' && hosts.length > 0) entry.hosts = hosts;
+    if (group.children.length > 0) entry.children = [...group.children];
+    if (entry.hosts || entry.children) results[name] = entry;
+    for (const child of group.children) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      formatGroup(child);
+    }
+  };
+  formatGroup('all');
+  const hostvars: Record<string, Vars> = {};
+  for (const host of inv.groupHosts('all').filter(shown)) {
+    const vars = inv.hostVars(host);
+    if (Object.keys(vars).length > 0) hostvars[host] = vars;
+  }
+  return { ...results, _meta: { hostvars } } as InventoryList;
+}
+
+/** The --graph lines under `group` (default `all`): `@group:`, then `  |--@child:` and `  |--host`. */
+export function inventoryGraph(inv: Inventory, group = 'all', view: InventoryView = {}): string {
+  if (!inv.groups.has(group)) {
+    throw new UserError(`--graph needs a group name, and '${group}' is not a group of the inventory`, 'BAD_OPTION');
+  }
+  const shown = visible(inv, view);
+  const line = (text: string, depth: number) => (depth ? '  |'.repeat(depth) + '--' + text : text);
+  const walk = (name: string, depth: number): string[] => {
+    const g = inv.groups.get(name)!;
+    const out = [line(`@${name}:`, depth)];
+    for (const child of g.children) out.push(...walk(child, depth + 1));
+    if (name !== 'all') for (const h of g.hosts.filter(shown)) out.push(line(h, depth + 1));
+    return out;
+  };
+  return walk(group, 0).join('\n');
+}
+
+/** --host NAME: the variables of the single host `name` selects. */
+export function inventoryHost(inv: Inventory, name: string): Vars {
+  const hosts = evaluatePattern(inv, splitHostPattern(name)).hosts;
+  if (hosts.length !== 1) throw new UserError(`--host needs the name of a single host of the inventory, and '${name}' matches ${hosts.length}`, 'BAD_OPTION');
+  return inv.hostVars(hosts[0]!);
+}
+
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * json.dumps(value, sort_keys=True, indent=4) as ansible-inventory prints it. Written out by hand
+ * because a JS object puts integer-like keys first, where Python sorts every key as text.
+ */
+export function ansibleJson(value: unknown, depth = 0): string {
+  const pad = (d: number) => ' '.repeat(4 * d);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => pad(depth + 1) + ansibleJson(v, depth + 1)).join(',\n')}\n${pad(depth)}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const keys = Object.keys(value).sort(byCodePoint);
+    if (keys.length === 0) return '{}';
+    const record = value as Record<string, unknown>;
+    return `{\n${keys.map((k) => `${pad(depth + 1)}${JSON.stringify(k)}: ${ansibleJson(record[k], depth + 1)}`).join(',\n')}\n${pad(depth)}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
