@@ -3,5 +3,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `steer … | head` closes the pipe early: that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main } = await import('../lib/cli/main.ts');
 process.exitCode = await main(process.argv);

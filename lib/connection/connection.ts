@@ -7,6 +7,8 @@ export interface RunOptions {
   stdin?: string | Buffer;
   /** Run as this user through sudo (the connection's become settings); false = as the login user. */
   become?: boolean;
+  /** The user to become (default: the host's ansible_become_user, else root). */
+  becomeUser?: string;
   /** Kill the command and reject after this long. */
   timeoutMs?: number;
 }
@@ -24,6 +26,7 @@ export interface PutOptions {
   owner?: string;
   group?: string;
   become?: boolean;
+  becomeUser?: string;
 }
 
 export interface Connection {
@@ -39,7 +42,7 @@ export interface Connection {
    */
   put(remotePath: string, content: string | Buffer, options?: PutOptions): Promise<void>;
   /** Reads a whole remote file; undefined when it does not exist. */
-  get(remotePath: string, options?: { become?: boolean }): Promise<Buffer | undefined>;
+  get(remotePath: string, options?: { become?: boolean; becomeUser?: string }): Promise<Buffer | undefined>;
   /** Drops and re-opens the connection (after a reboot or an sshd restart). */
   reconnect(options?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;

@@ -21,3 +21,37 @@ export class HostKeyError extends SteerError {
     this.name = 'HostKeyError';
   }
 }
+
+/** sudo refused to start the become shell (no password given, wrong password, user not allowed). */
+export class BecomeError extends SteerError {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message, 'BECOME_FAILED', ExitCode.hostFailed);
+    this.name = 'BecomeError';
+  }
+}
+
+/** A command ran longer than its timeout and was killed (the connection stays usable). */
+export class CommandTimeoutError extends SteerError {
+  constructor(
+    readonly host: string,
+    readonly timeoutMs: number,
+    message: string,
+  ) {
+    super(message, 'COMMAND_TIMEOUT', ExitCode.hostFailed);
+    this.name = 'CommandTimeoutError';
+  }
+}
+
+/** put/get failed on the host (permissions, missing folder, disk full …). */
+export class TransferError extends SteerError {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message, 'FILE_TRANSFER_FAILED', ExitCode.hostFailed);
+    this.name = 'TransferError';
+  }
+}

@@ -3,7 +3,7 @@
 // host (a pure function, so it is unit-tested as "state in -> actions out"), and only then applies
 // the planned actions. "Changed" means the plan has actions; check mode and diffs fall out of it.
 import type { Command } from '../command/command.js';
-import type { Connection, RunOptions, RunResult } from '../connection/connection.js';
+import type { Connection, PutOptions, RunOptions, RunResult } from '../connection/connection.js';
 import type { Facts } from '../facts/facts.js';
 
 /** One thing a module does to a host. Data, so plans can be compared in tests. */
@@ -41,6 +41,11 @@ export interface Plan<D = Record<string, unknown>> {
   summary?: string;
   /** Values handed back to the role (e.g. { rebootNeeded: true }). */
   data?: D;
+  /**
+   * Whether running the actions counts as a change (default: there are actions). False for actions
+   * that only observe, like waiting for a port: the step is ok even when they run.
+   */
+  changes?: boolean;
 }
 
 /** What a module sees of the host while probing and applying. */
@@ -53,10 +58,16 @@ export interface ModuleContext {
   run(command: Command, options?: RunOptions): Promise<RunResult>;
   /** Debug output (-vvv). */
   log(message: string): void;
+  /** Writes a file as the step's user (become applied); when absent, connection.put is used. */
+  put?(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
 }
 
 export interface Module<A, S, D = Record<string, unknown>> {
   name: string;
+  /** The arguments it accepts, checked before probing (see args.ts). */
+  args?: ArgSpec;
+  /** Checks across arguments (e.g. "one of port, path, command"); throws ModuleError. */
+  validate?(args: A): void;
   /** Reads the current state. Read-only: it runs in check mode too. */
   probe(args: A, ctx: ModuleContext): Promise<S>;
   /** Pure: from args and state to the actions needed. */
@@ -80,6 +91,19 @@ export interface ModuleResult<D = Record<string, unknown>> {
   stderr?: string;
   code?: number;
 }
+
+/** One argument's type: 'string?' is optional; 'mode' is an octal mode string like '0644'. */
+export type ArgType =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'string[]'
+  | 'mode'
+  | 'record'
+  | 'function'
+  | 'command'
+  | 'any';
+export type ArgSpec = Record<string, `${ArgType}${'' | '?'}` | readonly string[]>;
 
 /** A failed module: the message is what the user sees (masked), e.g. the command's stderr. */
 export class ModuleError extends Error {

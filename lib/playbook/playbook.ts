@@ -10,6 +10,8 @@ export interface RoleVariable {
   description: string;
   /** Masked in every output. */
   secret: boolean;
+  /** Must be set somewhere (inventory, play, -e) when it has no default. */
+  required?: boolean;
 }
 
 export interface RoleRef {
@@ -36,6 +38,8 @@ export interface Play {
   /** Paths of vars_files, resolved relative to the playbook; their content is loaded into varsFromFiles. */
   varsFiles: string[];
   varsFromFiles: Vars;
+  /** Where each play var and vars_files var was set (for messages). */
+  varSources?: Record<string, SourceLocation>;
   tags: string[];
   /** Batch sizes: numbers or percentages ("30%"); the last repeats. Empty: all hosts at once. */
   serial: (number | string)[];

@@ -5,6 +5,7 @@ import type { RunResult } from '../connection/connection.js';
 import type { Facts } from '../facts/facts.js';
 import type { ModuleResult } from '../modules/module.js';
 import type { ModuleCalls } from '../modules/index.js';
+import type { Secret } from '../secrets/masker.js';
 
 export type StepStatus = 'ok' | 'changed' | 'skipped';
 
@@ -19,7 +20,8 @@ export interface StepOptions {
   ignoreErrors?: boolean;
 }
 
-export type StepBody = () => Promise<StepReturn> | StepReturn;
+// Bodies are async functions: TypeScript then keeps `return 'ok'` as the literal status.
+export type StepBody = () => Promise<StepReturn>;
 export type StepReturn = void | StepStatus | ModuleResult | ModuleResult[];
 
 /** Output of a command run with `$` or `probe`. */
@@ -31,9 +33,12 @@ export interface Output extends RunResult {
 }
 
 export interface CommandOptions {
-  stdin?: string;
+  /** Fed to the command's stdin; a Secret is masked everywhere and never reaches argv. */
+  stdin?: string | Secret;
   become?: boolean;
   timeoutMs?: number;
+  /** Hide what the command prints from every output (like Ansible's no_log), e.g. a join command. */
+  noLog?: boolean;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface RoleContext<V = Record<string, unknown>> {
   /** A named step: shown live, counted in the recap, filtered by tags. */
   step(name: string, body: StepBody): Promise<StepResult>;
   step(name: string, options: StepOptions, body: StepBody): Promise<StepResult>;
+  step(name: string, optionsOrBody: StepOptions | StepBody, body?: StepBody): Promise<StepResult>;
   /** Commands that change the host (skipped in check mode). */
   $: Shell;
   /** Read-only commands: run in check mode too, never reject (look at `code`/`ok`). */
@@ -80,8 +86,15 @@ export interface RoleContext<V = Record<string, unknown>> {
   groups: Record<string, string[]>;
   /** Stops this host with a clear message (counted as failed). */
   fail(message: string): never;
-  /** A warning shown in the output and the recap. */
+  /** A warning shown in the output. */
   warn(message: string): void;
+  /** Information for the user, shown under the step (e.g. the cluster's nodes at the end). */
+  note(message: string): void;
+  /**
+   * Commands on another host of the run (like Ansible's delegate_to), over that host's connection:
+   * e.g. a worker labelling its node through the control plane's kubectl.
+   */
+  on(host: string): { $: Shell; probe: Shell };
   /** Command values for building bigger commands: sh`…` quotes every interpolation. */
   sh(strings: TemplateStringsArray, ...values: ShellValue[]): Command;
 }
@@ -92,7 +105,7 @@ export interface StepResult {
   results: ModuleResult[];
 }
 
-export type HandlerBody<V> = (ctx: RoleContext<V>) => Promise<StepReturn> | StepReturn;
+export type HandlerBody<V> = (ctx: RoleContext<V>) => Promise<StepReturn>;
 
 export interface RoleDefinition<V = Record<string, unknown>> {
   /** Handlers, run once each at the end of the role in the order written here, when notified. */

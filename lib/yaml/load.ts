@@ -35,7 +35,16 @@ export function parseYaml(text: string, path: string, options: YamlParseOptions 
         : `invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
     throw new UserError(message, first.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX', loc);
   }
-  const value = doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // e.g. an alias whose anchor does not exist (`greeting: *hi`), or an alias bomb.
+    const alias = /alias.*?:\s*\*?(\S+)\s*$/i.exec((err as Error).message.split('\n')[0]!)?.[1];
+    const offset = alias ? text.indexOf(`*${alias}`) : -1;
+    const loc = offset >= 0 ? locationAt(path, counter, offset) : { file: path };
+    throw new UserError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'YAML_ALIAS', loc);
+  }
   return {
     path,
     value,

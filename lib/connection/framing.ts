@@ -1,0 +1,119 @@
+// The wire format between the controller and a persistent remote bash. Each command travels as one
+// line (its text quoted as bash $'…', so no newline or quote inside it can break the frame) plus an
+// optional here-doc carrying its stdin in base64 (data in bash's memory, never in a process list).
+// After the command, the shell prints a per-command random end marker with the exit status on
+// stdout AND on stderr, so both streams end at a known point and stay apart.
+import { randomBytes } from 'node:crypto';
+import { quote } from '../command/command.js';
+
+/** Lines the shell runs once, before the first command. */
+export const SHELL_PRELUDE =
+  // fd 3 is the real stderr (commands and markers write there); the shell's own stderr goes to
+  // /dev/null so bash's job notices ("Terminated", "Killed") never leak into a command's stderr.
+  // Job control (-m) gives every command its own process group, which a timeout kills as a whole.
+  'exec 3>&2 2>/dev/null; set -m; export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n';
+
+/** Grace between SIGTERM and SIGKILL when a command times out. */
+export const KILL_GRACE_SECONDS = 2;
+
+export function randomToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export interface Frame {
+  /** What is written to the shell's stdin. */
+  text: string;
+  /** The end marker both streams finish with. */
+  marker: string;
+  /** What the watchdog writes on stderr when it kills the command (`\n TOKEN \n`). */
+  timeoutToken: string;
+}
+
+/** Builds the framed form of one command. */
+export function frameCommand(command: string, stdin?: Buffer, timeoutMs?: number): Frame {
+  const marker = `STEER${randomToken()}`;
+  const body = `( eval ${quote(command)} )`;
+  let job: string;
+  let hereDoc = '';
+  if (stdin === undefined) {
+    job = `${body} </dev/null 2>&3 3>&-`;
+  } else {
+    const end = `STEER_IN_${randomToken()}`;
+    // The outer subshell is the job (its pid is the process group a timeout kills).
+    job = `( base64 -d | ${body} ) <<'${end}' 2>&3 3>&-`;
+    hereDoc = base64Lines(stdin) + end + '\n';
+  }
+  const seconds = timeoutMs === undefined ? undefined : Math.max(timeoutMs, 1) / 1000;
+  const timeoutToken = `${marker}TIMEOUT`;
+  // The watchdog says on stderr that it struck, so a timeout is told apart from a command that
+  // merely exits 143, whatever the clocks on both sides say.
+  const watchdog =
+    seconds === undefined
+      ? ''
+      : ` ( sleep ${seconds.toFixed(3)}; printf '\n%s\n' ${timeoutToken} >&3; kill -TERM -- -$__steer_p; sleep ${KILL_GRACE_SECONDS}; kill -KILL -- -$__steer_p ) </dev/null >/dev/null 2>&1 & __steer_w=$!;`;
+  const reap = seconds === undefined ? '' : ' kill -- -$__steer_w; wait $__steer_w;';
+  const line =
+    `${job} & __steer_p=$!;${watchdog} wait $__steer_p; __steer_s=$?;${reap}` +
+    ` printf '\\n%s:%d\\n' ${marker} $__steer_s; printf '\\n%s:%d\\n' ${marker} $__steer_s >&3\n`;
+  return { text: line + hereDoc, marker, timeoutToken };
+}
+
+function base64Lines(data: Buffer): string {
+  const b64 = data.toString('base64');
+  let out = '';
+  for (let i = 0; i < b64.length; i += 76) out += b64.slice(i, i + 76) + '\n';
+  return out;
+}
+
+/**
+ * Collects one stream of one command until its end marker (`\n MARKER : status \n`). Searches
+ * only the new bytes plus a short overlap, so long outputs stay linear.
+ */
+export class MarkerScanner {
+  private readonly needle: Buffer;
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  /** Absolute offset of the needle once found. */
+  private found = -1;
+  /** Bytes already searched (the next search starts a needle length before). */
+  private searched = 0;
+  result: { data: Buffer; code: number } | undefined;
+
+  constructor(marker: string) {
+    this.needle = Buffer.from(`\n${marker}:`);
+  }
+
+  /** Feeds bytes; returns true once the marker line is complete. */
+  push(chunk: Buffer): boolean {
+    if (this.result) return true;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.found < 0) {
+      const from = Math.max(0, this.searched - this.needle.length + 1);
+      const window = this.slice(from, this.length);
+      const at = window.indexOf(this.needle);
+      this.searched = this.length;
+      if (at < 0) return false;
+      this.found = from + at;
+    }
+    const rest = this.slice(this.found + this.needle.length, this.length);
+    const eol = rest.indexOf(0x0a);
+    if (eol < 0) return false;
+    const all = Buffer.concat(this.chunks, this.length);
+    this.result = { data: all.subarray(0, this.found), code: Number(rest.subarray(0, eol).toString('latin1')) };
+    return true;
+  }
+
+  private slice(from: number, to: number): Buffer {
+    // Walk the chunks from the end: searches only ever look at the recent tail.
+    const parts: Buffer[] = [];
+    let end = this.length;
+    for (let i = this.chunks.length - 1; i >= 0 && end > from; i--) {
+      const chunk = this.chunks[i]!;
+      const start = end - chunk.length;
+      parts.unshift(chunk.subarray(Math.max(0, from - start), Math.min(chunk.length, to - start)));
+      end = start;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+}

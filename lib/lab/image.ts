@@ -1,0 +1,109 @@
+// The lab's base image: Debian bookworm bootstrapped once from the Debian mirror and cached. Hosts
+// boot overlays of it; the lab's own files (firmware stand-in, sshd and journald settings) are
+// copied into each host's upper layer at `up`, so changing them never forces a rebuild.
+import { mkdir, readFile, readdir, rename, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { CACHE_ROOT, IMAGE_DIR } from './paths.js';
+import { withLock } from './lock.js';
+import { debianMirror } from './mirror.js';
+import { removeTree } from './mounts.js';
+import { run } from './run.js';
+
+export const IMAGE_SUITE = 'bookworm';
+
+/** What every lab host has installed (the roles install the rest from the lab repository). */
+export const IMAGE_PACKAGES: readonly string[] = [
+  'systemd', 'systemd-sysv', 'dbus', 'libpam-systemd', 'openssh-server', 'sudo', 'iproute2', 'kmod',
+  'procps', 'curl', 'gnupg', 'ca-certificates', 'python3', 'openssl', 'iptables', 'iputils-ping',
+  'netbase', 'less',
+];
+
+/** Bump when the bootstrap or the base customisation below changes. */
+const IMAGE_REVISION = 2;
+
+export interface ImageInfo {
+  /** The rootfs to use as the overlay's lower layer. */
+  rootfs: string;
+  /** The image's dpkg status file (to resolve the repository's packages against). */
+  dpkgStatus: string;
+  id: string;
+  /** Seconds the build took, when this call built it. */
+  builtSeconds?: number;
+}
+
+function imageId(): string {
+  const hash = createHash('sha256').update(JSON.stringify([IMAGE_REVISION, IMAGE_SUITE, IMAGE_PACKAGES])).digest('hex');
+  return hash.slice(0, 12);
+}
+
+function info(id: string, builtSeconds?: number): ImageInfo {
+  const rootfs = join(IMAGE_DIR, id, 'rootfs');
+  return { rootfs, dpkgStatus: join(rootfs, 'var/lib/dpkg/status'), id, builtSeconds };
+}
+
+/** Returns the cached image, building it first if needed (one build at a time on this machine). */
+export async function ensureImage(log: (line: string) => void = () => {}): Promise<ImageInfo> {
+  const id = imageId();
+  const stamp = join(IMAGE_DIR, id, 'image.json');
+  if (await exists(stamp)) return info(id);
+  await mkdir(IMAGE_DIR, { recursive: true });
+  return withLock(join(CACHE_ROOT, 'lab-image.lock'), 15 * 60_000, async () => {
+    if (await exists(stamp)) return info(id);
+    const started = Date.now();
+    // Under the lock any unfinished build is a crashed one.
+    for (const name of await readdir(IMAGE_DIR)) if (name.includes('.build-')) await removeTree(join(IMAGE_DIR, name));
+    const build = join(IMAGE_DIR, `${id}.build-${process.pid}`);
+    const rootfs = join(build, 'rootfs');
+    await mkdir(build, { recursive: true });
+    const mirror = await debianMirror();
+    log(`building the lab image (Debian ${IMAGE_SUITE} from ${mirror}); this happens once`);
+    try {
+      await run('debootstrap', ['--variant=minbase', `--include=${IMAGE_PACKAGES.join(',')}`, IMAGE_SUITE, rootfs, mirror], {
+        timeoutMs: 20 * 60_000,
+      });
+      await customise(rootfs);
+      await writeFile(join(build, 'image.json'), JSON.stringify({ id, suite: IMAGE_SUITE, mirror, packages: IMAGE_PACKAGES, builtAt: new Date().toISOString() }, null, 2) + '\n');
+      await rm(join(IMAGE_DIR, id), { recursive: true, force: true });
+      await rename(build, join(IMAGE_DIR, id));
+    } catch (err) {
+      await removeTree(build).catch(() => {});
+      throw err;
+    }
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    log(`lab image built in ${seconds} s`);
+    return info(id, seconds);
+  });
+}
+
+/** Base changes that are the same for every lab: the `pi` user, no host keys, no apt sources. */
+async function customise(rootfs: string): Promise<void> {
+  // Groups as on Raspberry Pi OS, where they exist in a minimal Debian.
+  await run('chroot', [rootfs, 'useradd', '--create-home', '--shell', '/bin/bash', '--groups', 'adm,sudo,users', 'pi']);
+  await run('chroot', [rootfs, 'passwd', '--lock', 'pi']);
+  await writeFile(join(rootfs, 'etc/sudoers.d/010_pi-nopasswd'), 'pi ALL=(ALL) NOPASSWD: ALL\n', { mode: 0o440 });
+  // Each host gets its own host key at `up`; the ones made while bootstrapping would be shared.
+  for (const name of await readdir(join(rootfs, 'etc/ssh'))) {
+    if (name.startsWith('ssh_host_')) await rm(join(rootfs, 'etc/ssh', name));
+  }
+  // Simulated swap (docs/lab.md): each host's /usr/sbin/swapon and swapoff are the lab's, the real
+  // ones moved aside the Debian way, so that scripts with their own PATH (dphys-swapfile) use them.
+  for (const tool of ['swapon', 'swapoff']) {
+    // The package owns /sbin/… (bookworm's /sbin is a link to usr/sbin).
+    await run('chroot', [rootfs, 'dpkg-divert', '--local', '--rename', '--divert', `/sbin/${tool}.real`, '--add', `/sbin/${tool}`]);
+  }
+  await writeFile(join(rootfs, 'etc/apt/sources.list'), '');
+  await run('chroot', [rootfs, 'apt-get', 'clean']);
+  await run('rm', ['-rf', '--one-file-system', join(rootfs, 'var/lib/apt/lists')]);
+  await mkdir(join(rootfs, 'var/lib/apt/lists/partial'), { recursive: true });
+  await writeFile(join(rootfs, 'etc/machine-id'), '');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readFile(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,142 @@
+// The variables a role sees on one host, merged with Ansible's precedence (low → high):
+// role defaults < inventory (group and host vars, already merged) < facts < play vars < vars_files
+// < role params < published (set_fact-like) < extra vars. Magic variables (inventory_hostname,
+// groups, hostvars …) are reserved and win. Templates render when read, against the whole merged
+// context; the role's declared variables are then checked against their schema before it runs.
+import { relative } from 'node:path';
+import { UserError, formatLocation } from '../errors.js';
+import type { Vars } from '../inventory/inventory.js';
+import type { Play, RoleRef } from '../playbook/playbook.js';
+import { registerSecret } from '../secrets/masker.js';
+import { LazyVars } from './lazy-vars.js';
+import { checkVariable } from './validate.js';
+
+export { evaluateCondition } from './template.js';
+
+export type VarLayer = 'roleDefaults' | 'inventory' | 'facts' | 'play' | 'varsFiles' | 'roleParams' | 'published' | 'extra' | 'magic';
+
+/** Where a layer's values were set: one description for all, one per variable, or a lookup. */
+export type LayerSource = string | Record<string, string> | ((name: string) => string | undefined);
+export type VarSources = Partial<Record<VarLayer, LayerSource>>;
+
+export interface ResolveRoleVarsInput {
+  role: RoleRef;
+  host: string;
+  /** The host's inventory variables (group and host vars merged, raw). */
+  inventoryVars: Vars;
+  /** inventory_hostname, groups, group_names, hostvars, ansible_check_mode … */
+  magic: Vars;
+  /** Gathered facts, seen as `ansible_facts` and `facts`. */
+  facts?: unknown;
+  playVars: Vars;
+  varsFromFiles: Vars;
+  /** Values this host published during the run (like set_fact). */
+  published: Vars;
+  extraVars: Vars;
+  /** For messages: where values were set. Play var locations are taken from `play` when given. */
+  sources?: VarSources;
+  play?: Play;
+}
+
+function describeRoleFile(role: RoleRef): string {
+  const rel = relative(process.cwd(), role.dir);
+  return `${rel && !rel.startsWith('..') ? rel : role.dir}/variables.yaml (default)`;
+}
+
+/** Registers every string (or number) inside a secret value with the masker. */
+function registerSecrets(value: unknown): void {
+  if (typeof value === 'string') registerSecret(value);
+  else if (typeof value === 'number') registerSecret(String(value));
+  else if (Array.isArray(value)) value.forEach(registerSecrets);
+  else if (value && typeof value === 'object') Object.values(value).forEach(registerSecrets);
+}
+
+function withHost(host: string, err: unknown): unknown {
+  if (err instanceof UserError && !err.message.startsWith(`host ${host}: `)) {
+    const wrapped = new UserError(`host ${host}: ${err.message}`, err.code, err.location);
+    wrapped.stack = err.stack;
+    return wrapped;
+  }
+  return err;
+}
+
+export interface ResolveOptions {
+  /**
+   * Before the run (no facts, nothing published yet): a declared variable that cannot be rendered
+   * for lack of runtime values is left to be checked when the role runs.
+   */
+  beforeRun?: boolean;
+}
+
+/** Errors that only mean "not known before the run": facts, or values other hosts publish. */
+function needsRuntime(err: unknown): boolean {
+  if (!(err instanceof UserError) || err.code !== 'UNDEFINED_VARIABLE') return false;
+  const name = /^(?:host \S+: )?undefined variable '([^']+)'/.exec(err.message)?.[1];
+  return name === undefined || name === 'ansible_facts' || name === 'facts';
+}
+
+/** The merged variables of one role on one host: rendered on read, declared ones checked now. */
+export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOptions = {}): Vars {
+  const { role, host } = input;
+  const playSources = Object.fromEntries(Object.entries(input.play?.varSources ?? {}).map(([k, loc]) => [k, formatLocation(loc)]));
+  const defaults: Vars = {};
+  for (const v of role.variables) if (v.default !== undefined) defaults[v.name] = v.default;
+  const playbookFile = role.location.file;
+  const layers: [VarLayer, Vars, string][] = [
+    ['roleDefaults', defaults, describeRoleFile(role)],
+    ['inventory', input.inventoryVars, 'the inventory'],
+    ['facts', input.facts === undefined ? {} : { ansible_facts: input.facts, facts: input.facts }, 'facts'],
+    ['play', input.playVars, playbookFile],
+    ['varsFiles', input.varsFromFiles, playbookFile],
+    ['roleParams', role.params, formatLocation(role.location)],
+    ['published', input.published, 'a value published during the run'],
+    ['extra', input.extraVars, 'extra vars (-e)'],
+    ['magic', input.magic, 'steer (magic variable)'],
+  ];
+  const given: VarSources = { play: playSources, varsFiles: playSources, ...input.sources };
+  const merged: Vars = {};
+  const winner = new Map<string, [VarLayer, string]>();
+  for (const [layer, vars, fallback] of layers) {
+    for (const [name, value] of Object.entries(vars)) {
+      merged[name] = value;
+      winner.set(name, [layer, fallback]);
+    }
+  }
+  // The most precise source known: a per-variable location, else the layer's description.
+  const sourceOf = (name: string): string | undefined => {
+    const w = winner.get(name);
+    if (!w) return undefined;
+    const [layer, fallback] = w;
+    const source = given[layer];
+    const found = typeof source === 'function' ? source(name) : typeof source === 'string' ? source : source?.[name];
+    return found ?? fallback;
+  };
+  const lazy = new LazyVars(merged, sourceOf, (err) => withHost(host, err));
+
+  for (const variable of role.variables) {
+    if (!lazy.has(variable.name)) {
+      if (variable.required) {
+        throw new UserError(
+          `host ${host}: variable ${variable.name} of role ${role.name} is not set (expected it in the inventory, the play's vars or -e: ${variable.description})`,
+          'VARIABLE_MISSING',
+        );
+      }
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = lazy.get(variable.name);
+    } catch (err) {
+      if (options.beforeRun && needsRuntime(err)) continue;
+      throw withHost(host, err);
+    }
+    const check = checkVariable(variable, value);
+    if (check.problem) {
+      const source = sourceOf(variable.name);
+      throw new UserError(`host ${host}: variable ${check.problem}${source ? ` — set in ${source}` : ''}`, 'VARIABLE_TYPE');
+    }
+    lazy.set(variable.name, check.value);
+    if (variable.secret) registerSecrets(check.value);
+  }
+  return lazy.proxy();
+}

@@ -1,0 +1,107 @@
+// Checks a variable's value against the JSON Schema its role declares. Strings that spell a boolean
+// or a number are converted when the declaration wants one (INI inventories and `-e k=v` only give
+// strings), but a number is never silently turned into a string: `kubernetes_version: 1.30` is an
+// error, not "1.3".
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { RoleVariable } from '../playbook/playbook.js';
+import { describe } from './filters.js';
+
+// allowUnionTypes: declarations may say `type: [string, integer]`.
+const ajv = new Ajv({ strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Compiles a declared schema; throws ajv's message when the schema itself is invalid. */
+export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}
+
+type Schema = Record<string, unknown>;
+
+function typesOf(schema: Schema): string[] {
+  const t = schema['type'];
+  return typeof t === 'string' ? [t] : Array.isArray(t) ? (t as string[]) : [];
+}
+
+const TRUE = /^(true|yes|on)$/i;
+const FALSE = /^(false|no|off)$/i;
+const INTEGER = /^[-+]?\d+$/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** Converts strings to the boolean or number a schema asks for, recursively; returns a copy. */
+export function coerceScalars(schema: Schema, value: unknown): unknown {
+  const types = typesOf(schema);
+  if (typeof value === 'string' && !types.includes('string')) {
+    const text = value.trim();
+    if (types.includes('boolean') && TRUE.test(text)) return true;
+    if (types.includes('boolean') && FALSE.test(text)) return false;
+    if (types.includes('integer') && INTEGER.test(text)) return Number(text);
+    if (types.includes('number') && NUMBER.test(text)) return Number(text);
+    if (types.includes('null') && (text === '' || text === 'null')) return null;
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const items = schema['items'];
+    return items && typeof items === 'object' && !Array.isArray(items) ? value.map((v) => coerceScalars(items as Schema, v)) : [...value];
+  }
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const props = (schema['properties'] ?? {}) as Record<string, Schema>;
+    const extra = schema['additionalProperties'];
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        const sub = props[k] ?? (extra && typeof extra === 'object' ? (extra as Schema) : undefined);
+        return [k, sub ? coerceScalars(sub, v) : v];
+      }),
+    );
+  }
+  return value;
+}
+
+/** `nodes[0].ip` from ajv's `/nodes/0/ip`. */
+function pathSuffix(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('');
+}
+
+function problemText(err: ErrorObject): string {
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'type':
+      return `must be ${String(p['type']).replace(/,/g, ' or ')}`;
+    case 'enum':
+      return `must be one of: ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'required':
+      return `must have key '${String(p['missingProperty'])}'`;
+    case 'additionalProperties':
+      return `has unknown key '${String(p['additionalProperty'])}'`;
+    default:
+      return err.message ?? `is invalid (${err.keyword})`;
+  }
+}
+
+export interface CheckResult {
+  /** The value after coercion and nested defaults. */
+  value: unknown;
+  /** e.g. "kubernetes_version must be string (got number 1.3)". */
+  problem?: string;
+}
+
+/** Validates one variable's value against its declaration. */
+export function checkVariable(variable: RoleVariable, value: unknown): CheckResult {
+  const coerced = coerceScalars(variable.schema, value);
+  const holder = { v: coerced };
+  const validate = compileSchema(variable.schema);
+  // Validate inside a holder so nested `default`s can be filled in even for a top-level object.
+  if (validate(holder.v)) return { value: holder.v };
+  const err = validate.errors![0]!;
+  const got = err.keyword === 'required' || err.keyword === 'additionalProperties' ? '' : ` (got ${describe(err.data)})`;
+  return { value: coerced, problem: `${variable.name}${pathSuffix(err.instancePath)} ${problemText(err)}${got}` };
+}

@@ -1,0 +1,69 @@
+// Lab hosts for tests of every part of steer: `startLab` boots a private lab (its own name, bridge
+// and subnet, its inventory in a temp directory) and `down()` removes all of it.
+//
+//   const lab = await startLab({ name: 'engine', hosts: 2 });
+//   t.after(() => lab.down());
+//   // run steer against lab.inventoryPath, or lab.exec(lab.hosts[0].name, 'cat /etc/hostname')
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labDown, labUp, requireState, findHost } from '../../lib/lab/lab.js';
+import { sshRun } from '../../lib/lab/ssh.js';
+
+export interface LabHandle {
+  name: string;
+  hosts: { name: string; address: string }[];
+  inventoryPath: string;
+  keyPath: string;
+  knownHostsPath: string;
+  /** Base URL of the lab's package repository (…/debian, …/core:/stable:/v1.NN/deb, …/files). */
+  repoUrl: string;
+  /** Runs a command on a lab host as `pi` over OpenSSH (strict host-key checking); its stdout. */
+  exec(host: string, command: string): Promise<string>;
+  down(): Promise<void>;
+}
+
+/** Why lab tests cannot run here (not Linux, not root), or undefined when they can. */
+export function labSkipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'lab hosts need Linux';
+  if (process.getuid?.() !== 0) return 'lab hosts need root (systemd-nspawn, network namespaces)';
+  return undefined;
+}
+
+export async function startLab(options: { name: string; hosts: number; bootDelay?: number }): Promise<LabHandle> {
+  const dir = await mkdtemp(join(tmpdir(), `steer-lab-${options.name}-`));
+  const inventoryPath = join(dir, 'inventory.yaml');
+  let info;
+  try {
+    info = await labUp({
+      name: options.name,
+      hosts: options.hosts,
+      bootDelay: options.bootDelay ?? 0,
+      inventoryPath,
+      log: (line) => process.stderr.write(`# lab ${options.name}: ${line}\n`),
+    });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let down: Promise<void> | undefined;
+  return {
+    name: info.name,
+    hosts: info.hosts,
+    inventoryPath,
+    keyPath: info.keyPath,
+    knownHostsPath: info.knownHostsPath,
+    repoUrl: info.repoUrl,
+    async exec(host, command) {
+      const state = await requireState(options.name);
+      return sshRun(state, findHost(state, host), command, 300_000);
+    },
+    down() {
+      down ??= (async () => {
+        await labDown(options.name);
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return down;
+    },
+  };
+}
