@@ -50,7 +50,7 @@ export function frameCommand(command: string, stdin?: Buffer, timeoutMs?: number
   const watchdog =
     seconds === undefined
       ? ''
-      : ` ( sleep ${seconds.toFixed(3)}; printf '\n%s\n' ${timeoutToken} >&3; kill -TERM -- -$__steer_p; sleep ${KILL_GRACE_SECONDS}; kill -KILL -- -$__steer_p ) </dev/null >/dev/null 2>&1 & __steer_w=$!;`;
+      : ` ( sleep ${seconds.toFixed(3)}; printf '\\n%s\\n' ${timeoutToken} >&3; kill -TERM -- -$__steer_p; sleep ${KILL_GRACE_SECONDS}; kill -KILL -- -$__steer_p ) </dev/null >/dev/null 2>&1 & __steer_w=$!;`;
   const reap = seconds === undefined ? '' : ' kill -- -$__steer_w; wait $__steer_w;';
   const line =
     `${job} & __steer_p=$!;${watchdog} wait $__steer_p; __steer_s=$?;${reap}` +

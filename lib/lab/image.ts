@@ -4,11 +4,12 @@
 import { mkdir, readFile, readdir, rename, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { CACHE_ROOT, IMAGE_DIR } from './paths.js';
+import { CACHE_ROOT, DEBOOTSTRAP_CACHE, IMAGE_DIR } from './paths.js';
 import { withLock } from './lock.js';
 import { debianMirror } from './mirror.js';
 import { removeTree } from './mounts.js';
 import { run } from './run.js';
+import { allLabs } from './state.js';
 
 export const IMAGE_SUITE = 'bookworm';
 
@@ -59,7 +60,9 @@ export async function ensureImage(log: (line: string) => void = () => {}): Promi
     const mirror = await debianMirror();
     log(`building the lab image (Debian ${IMAGE_SUITE} from ${mirror}); this happens once`);
     try {
-      await run('debootstrap', ['--variant=minbase', `--include=${IMAGE_PACKAGES.join(',')}`, IMAGE_SUITE, rootfs, mirror], {
+      // Downloaded packages are kept, so a rebuild (a new image revision) does not fetch them again.
+      await mkdir(DEBOOTSTRAP_CACHE, { recursive: true });
+      await run('debootstrap', ['--variant=minbase', `--cache-dir=${DEBOOTSTRAP_CACHE}`, `--include=${IMAGE_PACKAGES.join(',')}`, IMAGE_SUITE, rootfs, mirror], {
         timeoutMs: 20 * 60_000,
       });
       await customise(rootfs);
@@ -70,10 +73,20 @@ export async function ensureImage(log: (line: string) => void = () => {}): Promi
       await removeTree(build).catch(() => {});
       throw err;
     }
+    await removeUnusedImages(id);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     log(`lab image built in ${seconds} s`);
     return info(id, seconds);
   });
+}
+
+/** Earlier image revisions, unless a lab still boots from one (its overlays need their lower layer). */
+async function removeUnusedImages(current: string): Promise<void> {
+  const inUse = new Set((await allLabs()).map((lab) => lab.imageRootfs));
+  for (const name of await readdir(IMAGE_DIR)) {
+    if (name === current || !/^[0-9a-f]{12}$/.test(name)) continue;
+    if (!inUse.has(join(IMAGE_DIR, name, 'rootfs'))) await removeTree(join(IMAGE_DIR, name));
+  }
 }
 
 /** Base changes that are the same for every lab: the `pi` user, no host keys, no apt sources. */

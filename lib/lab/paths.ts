@@ -7,7 +7,7 @@ export const CACHE_ROOT = process.env.STEER_LAB_CACHE_DIR ?? '/var/cache/steer';
 
 export const IMAGE_DIR = join(CACHE_ROOT, 'lab-image-bookworm');
 export const IMAGE_ROOTFS = join(IMAGE_DIR, 'rootfs');
-export const IMAGE_STAMP = join(IMAGE_DIR, 'image.json');
+export const DEBOOTSTRAP_CACHE = join(CACHE_ROOT, 'lab-debootstrap-debs');
 export const DEB_CACHE = join(CACHE_ROOT, 'lab-debs');
 export const K8S_WORK_DIR = join(CACHE_ROOT, 'lab-k8s-work');
 

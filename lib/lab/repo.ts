@@ -109,6 +109,10 @@ export async function ensureDebianPackages(image: ImageInfo, log: (line: string)
     await writeFile(join(dir, 'Packages'), await run('apt-ftparchive', ['packages', '.'], { cwd: dir }));
     if (skipped.length > 0) log(`not in the Debian archive, skipped: ${skipped.join(', ')}`);
     await writeFile(stamp, JSON.stringify({ packages: available, skipped }) + '\n');
+    // Packages for earlier images or package lists: labs hold hard links to what they serve.
+    for (const name of await readdir(DEB_CACHE)) {
+      if (name !== key && /^[0-9a-f]{12}$/.test(name)) await rm(join(DEB_CACHE, name), { recursive: true, force: true });
+    }
     return { dir, skipped };
   });
 }

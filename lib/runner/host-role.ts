@@ -38,6 +38,7 @@ export interface RoleRunEnv {
   reporter: Reporter;
   hostvars: Record<string, Record<string, unknown>>;
   groups: Record<string, string[]>;
+  playHosts: string[];
   render(text: string, vars: Vars): string;
   gatherFacts(host: HostState): Promise<Facts>;
   /** Another host of the run (for on(host)). */
@@ -114,6 +115,12 @@ export async function runRoleOnHost(
     check: env.check,
     connection,
     run: runCommand,
+    async put(path, content, options = {}) {
+      const started = Date.now();
+      await connection.put(path, content, { become: env.play.become, ...options });
+      const size = Buffer.byteLength(content);
+      env.reporter.emit({ type: 'command', host: host.name, command: `(write ${path}, ${size} bytes)`, code: 0, stdout: '', stderr: '', durationMs: Date.now() - started });
+    },
     log: () => {},
   };
 
@@ -291,6 +298,7 @@ export async function runRoleOnHost(
     },
     hostvars: env.hostvars,
     groups: env.groups,
+    playHosts: env.playHosts,
     fail(message): never {
       throw new Error(message);
     },

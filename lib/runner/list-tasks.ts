@@ -48,6 +48,7 @@ export async function listPlaySteps(play: Play): Promise<ListedStep[]> {
       publish: () => {},
       hostvars: blank,
       groups: blank,
+      playHosts: [],
       fail: (message: string): never => {
         throw new Error(message);
       },

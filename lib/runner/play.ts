@@ -10,6 +10,7 @@ import { runRoleOnHost } from './host-role.js';
 import { loadRole } from './role-loader.js';
 import type { RunContext } from './run-context.js';
 import { RunStopped } from './signals.js';
+import { shouldRun } from './tags.js';
 
 export async function runPlay(play: Play, run: RunContext): Promise<void> {
   const { request, reporter } = run;
@@ -39,7 +40,7 @@ export async function runPlay(play: Play, run: RunContext): Promise<void> {
           active.map((host) =>
             limit(async () => {
               if (run.stopping()) return;
-              const outcome = await runOneRole(host, i);
+              const outcome = await runOneRole(host, i, active.map((h) => h.name));
               reporter.emit({ type: 'role-host-end', role: ref.name, host: host.name, status: outcome.status, counts: outcome.counts });
             }),
           ),
@@ -56,13 +57,15 @@ export async function runPlay(play: Play, run: RunContext): Promise<void> {
   }
   reporter.emit({ type: 'play-end', play: play.name });
 
-  async function runOneRole(host: HostState, index: number) {
+  async function runOneRole(host: HostState, index: number, playHosts: string[]) {
     const ref = play.roles[index]!;
     let vars;
     try {
       vars = run.roleVars(host, play, ref);
       if (ref.when !== undefined && !run.condition(ref.when, vars)) {
-        reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role)', status: 'skipped', message: `when: ${ref.when}`, durationMs: 0 });
+        // Like a skipped task: only reported when the role is selected by the tags.
+        if (shouldRun([...play.tags, ...ref.tags, ref.name], { tags: request.tags, skipTags: request.skipTags }))
+          reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role)', status: 'skipped', message: `when: ${ref.when}`, durationMs: 0 });
         return { status: 'ok' as const, counts: { ok: 0, changed: 0, skipped: 1 } };
       }
     } catch (err) {
@@ -72,7 +75,7 @@ export async function runPlay(play: Play, run: RunContext): Promise<void> {
       return { status: 'failed' as const, counts: { ok: 0, changed: 0, skipped: 0 } };
     }
     try {
-      return await runRoleOnHost(host, ref, roles[index]!, vars, run.roleEnv(play));
+      return await runRoleOnHost(host, ref, roles[index]!, vars, run.roleEnv(play, playHosts));
     } catch (err) {
       if (err instanceof RunStopped) return { status: 'ok' as const, counts: { ok: 0, changed: 0, skipped: 0 } };
       throw err;

@@ -84,6 +84,8 @@ export interface RoleContext<V = Record<string, unknown>> {
   hostvars: Record<string, Record<string, unknown>>;
   /** Hosts of the inventory by group name. */
   groups: Record<string, string[]>;
+  /** The hosts running this role now (this play's batch, without failed ones), like ansible_play_batch. */
+  playHosts: string[];
   /** Stops this host with a clear message (counted as failed). */
   fail(message: string): never;
   /** A warning shown in the output. */

@@ -159,8 +159,9 @@ export class RunContext {
     return evaluateCondition(expr, vars);
   }
 
-  roleEnv(play: Play): RoleRunEnv {
+  roleEnv(play: Play, playHosts: string[]): RoleRunEnv {
     return {
+      playHosts,
       play: { name: play.name, become: play.become, tags: play.tags },
       check: this.request.check,
       tags: { tags: this.request.tags, skipTags: this.request.skipTags },

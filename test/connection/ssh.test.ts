@@ -117,6 +117,8 @@ test('a timeout kills the command and its children, not the connection', async (
   // A command ignoring SIGTERM is killed after the grace period.
   await assert.rejects(conn.run(sh`trap '' TERM; sleep 32.5`, { timeoutMs: 300 }), CommandTimeoutError);
   assert.deepEqual((await processCommandLines()).filter((c) => c.includes('sleep 32.5')), []);
+  // A command that dies of SIGTERM by itself, within its timeout, is not a timeout.
+  assert.equal((await conn.run(sh`sh -c 'kill -TERM $$'`, { timeoutMs: 5000 })).code, 143);
   // The same connection goes on; a command within its timeout is unaffected.
   assert.deepEqual(await conn.run(sh`echo fine`, { timeoutMs: 5000 }), { stdout: 'fine\n', stderr: '', code: 0 });
   assert.equal(sshd.acceptedConnections(), connections);

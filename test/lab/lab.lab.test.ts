@@ -77,7 +77,8 @@ async function assertNothingLeft(state: LabState): Promise<void> {
   }
 }
 
-test('a lab boots real hosts, survives reboots and faults, serves packages, and leaves nothing behind', { skip, timeout: 360_000 }, async (t) => {
+// The first lab on a machine builds the image and fetches packages (~2-3 min); later ones boot in seconds.
+test('a lab boots real hosts, survives reboots and faults, serves packages, and leaves nothing behind', { skip, timeout: 900_000 }, async (t) => {
   // Two labs at once: distinct bridges and subnets.
   const [lab, other] = await Promise.all([
     startLab({ name: 'labtest', hosts: 3, bootDelay: 1 }),

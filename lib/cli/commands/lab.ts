@@ -77,8 +77,8 @@ export function registerLabCommand(program: Command): void {
       await checkController();
       const state = await requireState(options.name);
       const target = findHost(state, host);
-      const tty = command.length === 0 || process.stdin.isTTY ? ['-t'] : [];
-      process.exitCode = await runAttached('ssh', [...sshArgs(state, target, process.stdin.isTTY ? tty : []), ...command]);
+      // A terminal for interactive use; none when piped, so output stays clean.
+      process.exitCode = await runAttached('ssh', [...sshArgs(state, target, process.stdin.isTTY ? ['-t'] : []), ...command]);
     });
 
   const fault = (name: string, description: string, act: (lab: string, host: string) => Promise<void>, done: string) =>

@@ -244,9 +244,9 @@ def ipv4_checks(k8s_version):
     if minor_of(version()) < (1, 30):
         # dropped from kubeadm 1.30 (kubernetes PR #123464); kept for the versions that had it
         p = '/proc/sys/net/bridge/bridge-nf-call-iptables'
-        checks.append((label_for(p, 'FileContent'), lambda: check_file_content(p, '1')))
+        checks.append((label_for(p, 'FileContent'), lambda p=p: check_file_content(p, '1')))
     p = '/proc/sys/net/ipv4/ip_forward'
-    checks.append((label_for(p, 'FileContent'), lambda: check_file_content(p, '1')))
+    checks.append((label_for(p, 'FileContent'), lambda p=p: check_file_content(p, '1')))
     return checks
 
 
