@@ -37,8 +37,9 @@ export class RunContext {
     this.hostvars = new Proxy({} as Record<string, Record<string, unknown>>, {
       get: (_t, name: string) => {
         if (!inv.hosts.has(name)) return undefined;
-        const h = this.host(name);
-        return { ...inv.hostVars(name), ...magicVars(inv, name), facts: h.facts, ...h.published };
+        // Read without tracking: a host only looked at is not part of the run (nor of the recap).
+        const h = this.hosts.get(name);
+        return { ...inv.hostVars(name), ...magicVars(inv, name), facts: h?.facts, ...h?.published };
       },
       has: (_t, name: string) => inv.hosts.has(name),
       ownKeys: () => [...inv.hosts.keys()],

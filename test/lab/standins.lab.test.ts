@@ -14,7 +14,7 @@ describe('the articles\' cluster on lab hosts with the stand-ins', { skip, timeo
   let workers: string[];
   /** Runs a command on a host; resolves with stdout+stderr and the exit code (never throws). */
   const sh = async (host: string, command: string): Promise<{ code: number; out: string }> => {
-    const wrapped = `{ ${command} ; } > /tmp/standin-out 2>&1; rc=$?; cat /tmp/standin-out; echo "__rc=$rc"`;
+    const wrapped = `{\n${command}\n} > /tmp/standin-out 2>&1; rc=$?; cat /tmp/standin-out; echo "__rc=$rc"`;
     const out = await lab.exec(host, wrapped);
     const m = /__rc=(\d+)\s*$/.exec(out);
     return { code: m ? Number(m[1]) : -1, out: out.replace(/__rc=\d+\s*$/, '') };
