@@ -7,6 +7,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerLabCommand } from './commands/lab.js';
+import { registerVaultCommand } from './commands/vault.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerFactsCommand(program);
   registerLabCommand(program);
+  registerVaultCommand(program);
   return program;
 }
 

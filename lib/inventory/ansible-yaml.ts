@@ -4,6 +4,7 @@
 // same text anyway. Files that are valid JSON are read as JSON first, as Ansible's loader does.
 import { readFileSync } from 'node:fs';
 import type { ScalarTag, Tags } from 'yaml';
+import { isVaultText, openVaultFile, registerSecretsIn } from '../vault/yaml.js';
 import { loadYamlFile, parseYaml, type YamlFile, type YamlParseOptions } from '../yaml/load.js';
 
 const pyTrue = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -73,5 +74,9 @@ export function loadAnsibleYamlFile(path: string, displayPath = path): YamlFile 
     // Let the shared loader word the error (missing file, unreadable file) as everywhere else.
     return loadYamlFile(path, displayPath, ansibleYamlOptions);
   }
-  return parseAnsibleYaml(text, displayPath);
+  if (!isVaultText(text)) return parseAnsibleYaml(text, displayPath);
+  // A vars file encrypted whole with ansible-vault: every value in it is a secret.
+  const file = parseAnsibleYaml(openVaultFile(text, displayPath), displayPath);
+  registerSecretsIn(file.value);
+  return file;
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { SteerError, UserError } from '../errors.js';
+import { openVaultFile } from '../vault/yaml.js';
 import { parseYaml } from '../yaml/load.js';
 import { parseAddress } from './address.js';
 import { ansibleYamlOptions, parseAnsibleYaml } from './ansible-yaml.js';
@@ -31,8 +32,10 @@ export interface LoadInventoryOptions {
 
 function readText(path: string, display: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    // An inventory file encrypted whole with ansible-vault is read decrypted (values in it are not masked).
+    return openVaultFile(readFileSync(path, 'utf8'), display);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`cannot read inventory file (${(err as NodeJS.ErrnoException).code})`, 'FILE_NOT_FOUND', { file: display });
   }
 }

@@ -27,6 +27,8 @@ export function renderInventory(state: LabState): string {
       vars: {
         kubernetes_apt_base_url: `http://${state.bridgeAddress}:${REPO_PORT}/core:/stable:`,
         steer_lab_files_url: `http://${state.bridgeAddress}:${REPO_PORT}/files`,
+        // Lab hosts have no internet: the cni role fetches the lab's copy of the Flannel manifest.
+        flannel_manifest_url: `http://${state.bridgeAddress}:${REPO_PORT}/files/kube-flannel.yml`,
       },
       children: {
         cluster: {

@@ -27,7 +27,7 @@ export function eventLines(event: RunEvent, options: Omit<TextRendererOptions, '
     case 'playbook-start':
       return event.check ? ['CHECK MODE: nothing on any host will change', ''] : [];
     case 'play-start':
-      return [banner(`PLAY [${event.play}]`), `hosts (${event.hosts.length}): ${event.hosts.join(', ')}`];
+      return ['', banner(`PLAY [${event.play}]`), `hosts (${event.hosts.length}): ${event.hosts.join(', ')}`];
     case 'role-start':
       return ['', banner(`ROLE [${event.role}]`)];
     case 'step-result': {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isNode, isScalar, parseDocument, type Document, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
+import { decryptVaultValues, isVaultText, openVaultFile, registerSecretsIn, withVaultTag } from '../vault/yaml.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -25,7 +26,13 @@ export type YamlParseOptions = Pick<DocumentOptions, 'version'> & Pick<SchemaOpt
 /** Parses YAML text; bad syntax and duplicate keys are UserErrors with the exact position. */
 export function parseYaml(text: string, path: string, options: YamlParseOptions = {}): YamlFile {
   const counter = new LineCounter();
-  const doc: Document = parseDocument(text, { ...options, lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const doc: Document = parseDocument(text, {
+    ...options,
+    customTags: withVaultTag(options.customTags),
+    lineCounter: counter,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
   const first = doc.errors[0];
   if (first) {
     const loc = locationAt(path, counter, first.pos[0]);
@@ -35,6 +42,8 @@ export function parseYaml(text: string, path: string, options: YamlParseOptions 
         : `invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
     throw new UserError(message, first.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX', loc);
   }
+  // `!vault |` values (ansible-vault encrypt_string) are decrypted here, each at its own location.
+  if (text.includes('!vault')) decryptVaultValues(doc, (offset) => locationAt(path, counter, offset));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
@@ -73,5 +82,9 @@ export function loadYamlFile(path: string, displayPath = path, options: YamlPars
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, 'FILE_NOT_FOUND', { file: displayPath });
   }
-  return parseYaml(text, displayPath, options);
+  // A whole file encrypted with ansible-vault: every value in it is a secret.
+  if (!isVaultText(text)) return parseYaml(text, displayPath, options);
+  const file = parseYaml(openVaultFile(text, displayPath), displayPath, options);
+  registerSecretsIn(file.value);
+  return file;
 }

@@ -6,8 +6,9 @@ import { ansibleJson, inventoryGraph, inventoryHost, inventoryList, type Invento
 import { loadInventory } from '../../inventory/load.js';
 import { applyLimit } from '../../inventory/patterns.js';
 import { maskSecrets } from '../../secrets/masker.js';
+import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
 
-interface InventoryOptions {
+interface InventoryOptions extends VaultPasswordOptions {
   inventory: string[];
   list?: boolean;
   graph?: string | boolean;
@@ -26,6 +27,7 @@ async function runInventory(opts: InventoryOptions): Promise<void> {
   if (modes !== 1) throw new UserError('give exactly one of --list, --graph [GROUP] or --host NAME', 'BAD_OPTION');
   if (opts.inventory.length === 0) throw new UserError('no inventory given (expected -i FILE or -i FOLDER)', 'BAD_OPTION');
 
+  await applyVaultOptions(opts);
   const inv = await loadInventory(opts.inventory, { playbookDir: opts.playbookDir });
   const view: InventoryView = {};
   if (opts.limit !== undefined) view.hosts = new Set(applyLimit(inv, inv.groupHosts('all'), opts.limit, { warn }));
@@ -36,7 +38,7 @@ async function runInventory(opts: InventoryOptions): Promise<void> {
 }
 
 export function registerInventoryCommand(program: Command): void {
-  program
+  const command = program
     .command('inventory')
     .description('show an inventory as ansible-inventory does: --list (JSON), --graph (tree) or --host NAME (variables)')
     .option('-i, --inventory <path>', 'inventory file (YAML or INI) or folder; repeat to merge several', collect, [])
@@ -55,6 +57,6 @@ Examples:
   steer inventory -i inventory/ -i extra.ini --list -l workers
 
 Never connects to any host. See docs/inventory.md for the formats.`,
-    )
-    .action(async (opts: InventoryOptions) => runInventory(opts));
+    );
+  addVaultOptions(command).action(async (opts: InventoryOptions) => runInventory(opts));
 }

@@ -15,8 +15,9 @@ import type { HostKeyChecking, RunRequest } from '../../runner/request.js';
 import { maskSecrets, registerSecret } from '../../secrets/masker.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
 import { preflightRoleVars } from '../../vars/preflight.js';
+import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
 
-interface RunOptions {
+interface RunOptions extends VaultPasswordOptions {
   inventory?: string[];
   limit?: string;
   tags?: string[];
@@ -204,6 +205,8 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
   const tags = tagList(opts.tags ?? []);
   const skipTags = tagList(opts.skipTags ?? []);
 
+  // Before any file is read: vars files and values may be encrypted with ansible-vault.
+  await applyVaultOptions(opts, cwd);
   let playbook: Playbook;
   try {
     playbook = await loadPlaybook(playbookArg, { cwd, rolesPath: opts.rolesPath ?? [] });
@@ -287,7 +290,7 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
 }
 
 export function registerRunCommand(program: Command, engine: RunEngine = defaultEngine, io: RunIO = processIO): void {
-  program
+  const command = program
     .command('run')
     .description('Run a playbook: each play runs its roles, in order, on the hosts its pattern selects')
     .argument('<playbook>', 'the playbook file; a bare name not in the current folder is looked up in playbooks/')
@@ -323,8 +326,8 @@ Examples:
   steer run site.yaml -i inventory/home.yaml
   steer run site.yaml -i inventory/home.yaml --check --diff -l gooseberry
   steer run site.yaml -i inventory/ -e kubernetes_version=1.30 -e @secrets.yaml --tags cgroups`,
-    )
-    .action(async (playbookArg: string, opts: RunOptions) => {
+    );
+  addVaultOptions(command).action(async (playbookArg: string, opts: RunOptions) => {
       process.exitCode = await runCommand(playbookArg, opts, engine, io);
     });
 }

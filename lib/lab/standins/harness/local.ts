@@ -97,6 +97,7 @@ export class Harness {
       STANDIN_POD_START_SECONDS: '1',
       STANDIN_VERSION: options.version ?? '1.34.2',
       FAKE_SYSTEMD_RESTART_SEC: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
     };
     delete env.KUBECONFIG;
     const host: FakeHost = {

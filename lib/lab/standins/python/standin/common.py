@@ -43,8 +43,6 @@ def minor_of(v):
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-GIT_COMMITS = {}
-
 
 def git_commit(v):
     """A stable fake commit id per version (the real one would name a kubernetes/kubernetes commit)."""

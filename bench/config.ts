@@ -1,0 +1,64 @@
+// What `npm run bench` runs, from the environment (see docs/benchmark.md):
+//   BENCH_QUICK=1            one iteration of each, scale 1 and 10 hosts, no Ansible first run of workload 4
+//   BENCH_ITERATIONS=N       every workload's iteration count (1..20)
+//   BENCH_ONLY=a,b           a subset of: lines, first, facts, prepare, scale
+//   BENCH_SCALE=1,10,30,60   host counts of the scale workload (1..200)
+//   BENCH_PREPARE_FIRST=0|1  also time both first runs of workload 4 (hosts reset between them)
+
+export const WORKLOADS = ['first', 'lines', 'facts', 'scale', 'prepare'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Hosts of workloads 1–4. */
+  hosts: number;
+  /** Steps of the lines workloads. */
+  steps: number;
+  iterations: Record<WorkloadName, number>;
+  scaleHosts: number[];
+  workloads: Set<WorkloadName>;
+  prepareFirstRun: boolean;
+}
+
+function intFrom(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env['BENCH_QUICK'] === '1';
+  const iterations: Record<WorkloadName, number> = quick
+    ? { first: 1, lines: 1, facts: 1, scale: 1, prepare: 1 }
+    : { first: 3, lines: 3, facts: 5, scale: 3, prepare: 2 };
+  const forced = env['BENCH_ITERATIONS'];
+  if (forced) for (const w of WORKLOADS) iterations[w] = intFrom('BENCH_ITERATIONS', forced, 1, 20);
+
+  const only = env['BENCH_ONLY'];
+  const workloads = new Set<WorkloadName>(WORKLOADS);
+  if (only) {
+    workloads.clear();
+    for (const w of only.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`BENCH_ONLY: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
+      workloads.add(w as WorkloadName);
+    }
+  }
+
+  const scale = env['BENCH_SCALE'];
+  const scaleHosts = scale
+    ? [...new Set(scale.split(',').map((s) => intFrom('BENCH_SCALE', s.trim(), 1, 200)))].sort((a, b) => a - b)
+    : quick
+      ? [1, 10]
+      : [1, 10, 30, 60];
+
+  const prepareFirst = env['BENCH_PREPARE_FIRST'];
+  return {
+    quick,
+    hosts: 10,
+    steps: 20,
+    iterations,
+    scaleHosts,
+    workloads,
+    prepareFirstRun: prepareFirst === undefined ? !quick : prepareFirst === '1',
+  };
+}

@@ -1,0 +1,16 @@
+// Benchmark workload: 20 steps of "this line is in this file", one lineinfile each, like the 20
+// lineinfile tasks of bench/ansible/lines.yaml.
+import { defineRole } from 'steer';
+
+interface Vars {
+  bench_file: string;
+  bench_steps: number;
+}
+
+export default defineRole<Vars>({
+  async run({ step, m, vars }) {
+    for (let i = 1; i <= vars.bench_steps; i++) {
+      await step(`line ${i}`, () => m.lineinfile({ path: vars.bench_file, line: `bench line ${i}`, create: true, mode: '0644' }));
+    }
+  },
+});

@@ -1,0 +1,43 @@
+// Vault inside YAML: `!vault |` tagged values (ansible-vault encrypt_string) and whole encrypted
+// files. The YAML loader registers the tag, then decrypts each tagged value in place before the
+// document becomes plain data, so a value that cannot be opened is reported at its own line.
+import { visit, type Document, type ScalarTag, type Tags } from 'yaml';
+import type { SourceLocation } from '../errors.js';
+import { openVault, registerSecretsIn } from './context.js';
+import { isVaultText } from './vault.js';
+
+type CustomTags = Tags | ((tags: Tags) => Tags) | null | undefined;
+
+/** `!vault` keeps its text as a string until decryptVaultValues() opens it. */
+export const vaultTag: ScalarTag = {
+  tag: '!vault',
+  default: false,
+  identify: () => false,
+  resolve: (text: string) => text,
+};
+
+/** The caller's custom tags plus `!vault`. */
+export function withVaultTag(custom: CustomTags): (tags: Tags) => Tags {
+  return (tags) => {
+    const base = typeof custom === 'function' ? custom(tags) : custom ? [...tags, ...custom] : tags;
+    return [...base, vaultTag];
+  };
+}
+
+/** Decrypts every `!vault` value of a parsed document; `locate` turns a text offset into a location. */
+export function decryptVaultValues(doc: Document, locate: (offset: number) => SourceLocation): void {
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key' || node.tag !== '!vault') return;
+      const at = locate(node.range?.[0] ?? 0);
+      node.value = openVault(typeof node.value === 'string' ? node.value : String(node.value), at);
+    },
+  });
+}
+
+/** Whole encrypted file: its plaintext, and (for vars files) every value in it becomes a secret. */
+export function openVaultFile(text: string, file: string): string {
+  return isVaultText(text) ? openVault(text, { file, line: 1, col: 1 }, { secret: false }) : text;
+}
+
+export { isVaultText, registerSecretsIn };
