@@ -6,8 +6,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { labDown, labUp, requireState, findHost } from '../lib/lab/lab.js';
-import { run, sleep } from '../lib/lab/run.js';
-import { sshArgs, sshRun, waitForSsh } from '../lib/lab/ssh.js';
+import { run } from '../lib/lab/run.js';
+import { sshArgs, sshRun } from '../lib/lab/ssh.js';
 
 /** lib/lab/lab.ts boots at most 50 hosts per lab. */
 const HOSTS_PER_LAB = 50;
@@ -46,15 +46,18 @@ export async function bringUpLab(name: string, count: number, dir: string): Prom
   };
 }
 
-/** Boots labs `${prefix}1`, `${prefix}2`, … holding `extra` hosts in all. */
-export async function addScaleLabs(prefix: string, extra: number, dir: string): Promise<BenchHost[]> {
+/** Boots labs `${prefix}a`, `${prefix}b`, … holding `extra` hosts in all; their names. */
+export async function addScaleLabs(prefix: string, extra: number, dir: string): Promise<{ labs: string[]; hosts: BenchHost[] }> {
   const hosts: BenchHost[] = [];
-  for (let i = 1; extra > 0 && i <= 10; i++) {
+  const labs: string[] = [];
+  for (let i = 0; extra > 0 && i < 26; i++) {
     const count = Math.min(extra, HOSTS_PER_LAB);
-    hosts.push(...(await bringUpLab(`${prefix}${i}`, count, dir)).hosts);
+    const name = `${prefix}${String.fromCharCode(97 + i)}`;
+    labs.push(name);
+    hosts.push(...(await bringUpLab(name, count, dir)).hosts);
     extra -= count;
   }
-  return hosts;
+  return { labs, hosts };
 }
 
 /** Takes down every lab this process started (idempotent). */
@@ -124,24 +127,6 @@ export async function onHosts(hosts: BenchHost[], command: string, timeoutMs = 3
     hosts.map(async (h) => {
       const state = await requireState(h.lab);
       return sshRun(state, findHost(state, h.name), command, timeoutMs);
-    }),
-  );
-}
-
-/** Reboots every host and waits until each answers with a new boot id. */
-export async function rebootHosts(hosts: BenchHost[]): Promise<void> {
-  await Promise.all(
-    hosts.map(async (h) => {
-      const state = await requireState(h.lab);
-      const host = findHost(state, h.name);
-      const before = (await sshRun(state, host, 'cat /proc/sys/kernel/random/boot_id')).trim();
-      await sshRun(state, host, 'sudo systemctl reboot').catch(() => {}); // the connection may drop
-      for (let i = 0; i < 120; i++) {
-        await sleep(1000);
-        const now = await waitForSsh(state, host, 120_000).catch(() => '');
-        if (now && now !== before) return;
-      }
-      throw new Error(`${h.name} did not come back with a new boot id within 120 s`);
     }),
   );
 }

@@ -3,7 +3,7 @@
 // channels at once (below sshd's MaxSessions), large uploads over one lazily opened SFTP session.
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig, type SFTPWrapper, type ServerHostKeyAlgorithm } from 'ssh2';
-import type { Command } from '../command/command.js';
+import { sh, type Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
 import { HostKeyError, TransferError, UnreachableError } from './errors.js';
@@ -120,8 +120,9 @@ export class SshConnection implements Connection {
       try {
         await new Promise<void>((resolve, reject) => sftp.writeFile(upload, data, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
       } catch (error) {
-        sftp.unlink(upload, () => {});
-        throw new TransferError(this.host, `put ${remotePath}: upload over SFTP failed: ${(error as Error).message}`);
+        await new Promise<void>((resolve) => sftp.unlink(upload, () => resolve()));
+        const hint = await this.uploadFailureHint(upload, data.length).catch(() => undefined);
+        throw new TransferError(this.host, `put ${remotePath}: upload over SFTP failed: ${(error as Error).message}${hint ? ` (${hint})` : ''}`);
       }
       const finish = asLogin ? putRenameCommand(upload, remotePath, options) : putFromUploadCommand(upload, remotePath, options);
       result = await this.runRaw(finish.text, become);
@@ -181,10 +182,36 @@ export class SshConnection implements Connection {
     return this.pool.run(this.shellKey(becomeUser), text, stdin, timeoutMs);
   }
 
-  /** Connects on first use; after the connection was lost, fails until reconnect(). */
+  /**
+   * Connects on first use. After the connection was lost, the next command reconnects once (one
+   * attempt): that command was never sent, so sending it on a new connection is safe. A command
+   * that was running when the connection dropped is never sent again (it may have run): it fails
+   * with UnreachableError, and so does its step.
+   */
   private async usable(): Promise<void> {
-    if (this.state === 'lost' && this.lostError) throw this.lostError;
+    if (this.state === 'lost' && this.lostError) {
+      const lost = this.lostError;
+      this.log(`${this.host}: ${lost.message}; reconnecting once`);
+      this.state = 'idle';
+      try {
+        await this.connect();
+      } catch (error) {
+        if (this.state === 'idle') this.state = 'lost';
+        if (error instanceof HostKeyError) throw error;
+        this.lostError = new UnreachableError(this.host, `${lost.message}; reconnecting failed: ${(error as Error).message}`);
+        throw this.lostError;
+      }
+      return;
+    }
     await this.connect();
+  }
+
+  /** SFTP reports a full disk as a bare "Failure": say so when the upload's folder lacks the space. */
+  private async uploadFailureHint(upload: string, bytes: number): Promise<string | undefined> {
+    const df = await this.runRaw(sh`df -Pk -- "$(dirname -- ${upload})" | awk 'NR == 2 { print $4 }'`.text, undefined);
+    const freeKiB = Number(df.stdout.toString('utf8').trim());
+    if (df.code !== 0 || !Number.isFinite(freeKiB) || freeKiB * 1024 >= bytes) return undefined;
+    return `No space left on device: ${freeKiB} KiB free, ${Math.ceil(bytes / 1024)} KiB needed`;
   }
 
   /** '' for the login user (also when the become user is the login user). */

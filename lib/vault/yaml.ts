@@ -24,12 +24,17 @@ export function withVaultTag(custom: CustomTags): (tags: Tags) => Tags {
   };
 }
 
-/** Decrypts every `!vault` value of a parsed document; `locate` turns a text offset into a location. */
-export function decryptVaultValues(doc: Document, locate: (offset: number) => SourceLocation): void {
+/**
+ * Decrypts every `!vault` value of a document parsed from `text`; `locate` turns a text offset into
+ * a location (the tag's, which is where the value starts for a reader).
+ */
+export function decryptVaultValues(doc: Document, text: string, locate: (offset: number) => SourceLocation): void {
   visit(doc, {
     Scalar(key, node) {
       if (key === 'key' || node.tag !== '!vault') return;
-      const at = locate(node.range?.[0] ?? 0);
+      const start = node.range?.[0] ?? 0;
+      const tag = text.lastIndexOf('!vault', start);
+      const at = locate(tag >= 0 ? tag : start);
       node.value = openVault(typeof node.value === 'string' ? node.value : String(node.value), at);
     },
   });

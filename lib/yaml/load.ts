@@ -43,7 +43,7 @@ export function parseYaml(text: string, path: string, options: YamlParseOptions 
     throw new UserError(message, first.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX', loc);
   }
   // `!vault |` values (ansible-vault encrypt_string) are decrypted here, each at its own location.
-  if (text.includes('!vault')) decryptVaultValues(doc, (offset) => locationAt(path, counter, offset));
+  if (text.includes('!vault')) decryptVaultValues(doc, text, (offset) => locationAt(path, counter, offset));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 1000 });

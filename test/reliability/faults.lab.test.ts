@@ -94,7 +94,7 @@ describe('faults on lab hosts', { skip: labSkipReason(), timeout: 12 * 60_000 },
 
   test('sshd restarted, then the connection dropped between steps: re-established once, the run goes on', async () => {
     const host = hosts[0]!;
-    const r = await runSteer(['run', playbook('reconnect.yaml'), '-i', inv(), '--json', '--limit', host]);
+    const r = await runSteer(['run', playbook('reconnect.yaml'), '-i', inv(), '--json', '--limit', host, '--retry-file', join(work, 'reconnect.retry')]);
     assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
     assert.equal(stepResult(r.events, host, 'After the drop')?.status, 'changed');
     const [before, afterDrop] = (await onHost(host, 'cat /var/tmp/steer-rel/shells')).trim().split(' ');
@@ -130,7 +130,7 @@ os.remove('/run/steer-lock-held')
       `echo ${Buffer.from(holder).toString('base64')} | base64 -d > /tmp/hold-lock.py && sudo rm -f /run/steer-lock-held && sudo sh -c 'nohup python3 /tmp/hold-lock.py >/dev/null 2>&1 &' && for i in $(seq 50); do test -e /run/steer-lock-held && break; sleep 0.1; done; test -e /run/steer-lock-held`,
     );
     const heldSince = Date.now();
-    const r = await runSteer(['run', playbook('apt.yaml'), '-i', inv(), '--json', '--limit', host]);
+    const r = await runSteer(['run', playbook('apt.yaml'), '-i', inv(), '--json', '--limit', host, '--retry-file', join(work, 'apt.retry')]);
     assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
     const install = stepResult(r.events, host, 'Install the package');
     assert.equal(install?.status, 'changed');
@@ -148,7 +148,7 @@ os.remove('/run/steer-lock-held')
         `mkdir ${dir}/pi && printf old-pi > ${dir}/pi/data.conf && chown -R pi: ${dir}/pi && head -c 24576 /dev/zero > ${dir}/filler'`,
     );
     try {
-      const r = await runSteer(['run', playbook('diskfull.yaml'), '-i', inv(), '--json', '--limit', host]);
+      const r = await runSteer(['run', playbook('diskfull.yaml'), '-i', inv(), '--json', '--limit', host, '--retry-file', join(work, 'diskfull.retry')]);
       assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
       // Two plays (as root through sudo, as the login user), each an inline and an SFTP write.
       const writes = stepResults(r.events).filter((e) => e.host === host && / does not fit$/.test(e.step));

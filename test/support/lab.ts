@@ -35,6 +35,8 @@ export async function startLab(options: { name: string; hosts: number; bootDelay
   const inventoryPath = join(dir, 'inventory.yaml');
   let info;
   try {
+    // A lab of this name left by a killed test run would block this one: tests own their names.
+    await labDown(options.name);
     info = await labUp({
       name: options.name,
       hosts: options.hosts,
