@@ -28,11 +28,11 @@ if (args.includes('--fresh-image')) {
 }
 
 // Warm the package cache so `up 3` is measured as users see it after their first lab.
-await labUp({ name: 'bench-warm', hosts: 1, inventoryPath: null, log });
-await labDown('bench-warm');
+await labUp({ name: 'budget-warm', hosts: 1, inventoryPath: null, log });
+await labDown('budget-warm');
 
 try {
-  const info = await labUp({ name: 'bench', hosts: 3, inventoryPath: null, log });
+  const info = await labUp({ name: 'budget', hosts: 3, inventoryPath: null, log });
   const seconds = info.timings.total ?? Infinity;
   results.push({ budget: 'up 3 ≤ 30 s (cached image)', measured: `${seconds.toFixed(1)} s (${Object.entries(info.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`, ok: seconds <= 30 });
   // Idle: let boot-time services settle.
@@ -40,25 +40,25 @@ try {
   let worst = 0;
   const per: string[] = [];
   for (const host of info.hosts) {
-    const memory = await hostMemory('bench', host.name);
+    const memory = await hostMemory('budget', host.name);
     if (!memory) throw new Error(`no cgroup found for ${host.name}`);
     worst = Math.max(worst, memory.totalBytes);
     per.push(`${host.name} PSS ${(memory.totalBytes / MB).toFixed(1)} MB (host ${(memory.containerBytes / MB).toFixed(1)} + nspawn/supervisor ${((memory.totalBytes - memory.containerBytes) / MB).toFixed(1)}), RSS ${(memory.rssBytes / MB).toFixed(1)} MB`);
   }
   results.push({ budget: '≤ 64 MB per idle host (PSS)', measured: per.join('; '), ok: worst <= 64 * MB });
 } finally {
-  await labDown('bench');
+  await labDown('budget');
 }
 
 if (!args.includes('--skip-10')) {
   try {
     const started = Date.now();
-    const info = await labUp({ name: 'bench10', hosts: 10, inventoryPath: null, log });
-    const status = await labStatus('bench10');
+    const info = await labUp({ name: 'budget10', hosts: 10, inventoryPath: null, log });
+    const status = await labStatus('budget10');
     const running = status.filter((h) => h.power === 'running').length;
     results.push({ budget: 'up 10 works', measured: `${running}/10 running in ${((Date.now() - started) / 1000).toFixed(1)} s`, ok: running === 10 && info.hosts.length === 10 });
   } finally {
-    await labDown('bench10');
+    await labDown('budget10');
   }
 }
 

@@ -82,15 +82,18 @@ export async function takeDownLab(name: string): Promise<void> {
   log(`${name}: down`);
 }
 
-/** On Ctrl-C or SIGTERM: labs down, then exit 130/143. A second signal exits at once. */
-export function takeDownOnSignals(): void {
+/** On Ctrl-C or SIGTERM: `stop()` (running programs), labs down, exit 130/143. A second signal exits at once. */
+export function takeDownOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(1);
       stopping = true;
-      process.stderr.write(`\n# ${signal}: taking the bench labs down\n`);
-      void takeDownLabs().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      process.stderr.write(`\n# ${signal}: stopping, taking the bench labs down\n`);
+      void stop()
+        .catch(() => {})
+        .then(takeDownLabs)
+        .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { configFromEnv } from './config.js';
 import { addScaleLabs, bringUpLab, installPythonApt, takeDownLab, takeDownLabs, takeDownOnSignals, writeInventory } from './labs.js';
 import { markdownTable, rows, saveResults } from './report.js';
-import { closeControlMasters, writeAnsibleConfig, type AnsibleSetup } from './runners.js';
+import { closeControlMasters, stopRunning, writeAnsibleConfig, type AnsibleSetup } from './runners.js';
 import { factsOnly, linesFirstRun, linesSecondRun, prepareRoles, scale, type Env, type WorkloadResult } from './workloads.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
@@ -46,11 +46,14 @@ const machine = {
   ansible: ansibleVersion(),
   loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
 };
-takeDownOnSignals();
 const started = Date.now();
 const tmp = await mkdtemp(join(tmpdir(), 'steer-bench-'));
 const results: WorkloadResult[] = [];
 let ansible: AnsibleSetup | undefined;
+takeDownOnSignals(async () => {
+  stopRunning();
+  if (ansible) await closeControlMasters(ansible.controlDir);
+});
 let error: Error | undefined;
 say(`bench: workloads ${[...config.workloads].join(', ')}; iterations ${JSON.stringify(config.iterations)}${config.quick ? ' (BENCH_QUICK)' : ''}`);
 

@@ -39,18 +39,42 @@ interface Exec {
   seconds: number;
 }
 
+/** Process groups of the programs running now (each started in a group of its own). */
+const running = new Set<number>();
+
+/** Ends every program this process started that is still running (on Ctrl-C): its whole group. */
+export function stopRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function exec(argv: string[], env: NodeJS.ProcessEnv, timeoutMs = RUN_TIMEOUT_MS): Promise<Exec> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // detached: a group of its own, so that Ansible's forks and ssh processes end with it.
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', reject);
+    const timer = setTimeout(() => {
+      if (pid !== undefined) process.kill(-pid, 'SIGTERM');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
       resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: (performance.now() - t0) / 1000 });
     });
   });

@@ -10,5 +10,8 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// A signal before the run has started (while loading) ends the process as interrupted; the engine
+// replaces these handlers with its own clean stop while a playbook runs.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(99));
 const { main } = await import('../lib/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -39,9 +39,15 @@ export function frameCommand(command: string, stdin?: Buffer, timeoutMs?: number
     job = `${body} </dev/null 2>&3 3>&-`;
   } else {
     const end = `STEER_IN_${randomToken()}`;
-    // The outer subshell is the job (its pid is the process group a timeout kills).
-    job = `( base64 -d | ${body} ) <<'${end}' 2>&3 3>&-`;
-    hereDoc = base64Lines(stdin) + end + '\n';
+    const encoded = base64Lines(stdin);
+    // The outer subshell is the job (its pid is the process group a timeout kills). A frame cut
+    // short by a dropped connection still runs (bash ends a here-doc at end-of-file): the input's
+    // length is checked first, so a command never runs on part of its stdin.
+    const length = encoded.replace(/\n$/, '').length;
+    job =
+      `( __steer_in=$(cat); if [ "\${#__steer_in}" != ${length} ]; then echo 'steer: the input arrived incomplete; command not run' >&2; exit 125; fi;` +
+      ` printf '%s\\n' "$__steer_in" | base64 -d | ${body} ) <<'${end}' 2>&3 3>&-`;
+    hereDoc = encoded + end + '\n';
   }
   const seconds = timeoutMs === undefined ? undefined : Math.max(timeoutMs, 1) / 1000;
   const timeoutToken = `${marker}TIMEOUT`;

@@ -1,4 +1,5 @@
 // Reaching lab hosts with OpenSSH, strictly: the lab's key, and only the host keys the lab made.
+import { ExitCode, SteerError } from '../errors.js';
 import { labPaths } from './paths.js';
 import type { LabHostState, LabState } from './state.js';
 import { run, sleep } from './run.js';
@@ -32,7 +33,12 @@ export async function waitForSsh(state: LabState, host: LabHostState, timeoutMs:
     } catch (err) {
       last = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`lab host ${host.name} (${host.address}) did not answer SSH within ${Math.round(timeoutMs / 1000)} s: ${last}`);
+    if (Date.now() > deadline)
+      throw new SteerError(
+        `lab host ${host.name} (${host.address}) did not answer SSH within ${Math.round(timeoutMs / 1000)} s (is the machine overloaded?): ${last}`,
+        'LAB_HOST_TIMEOUT',
+        ExitCode.hostUnreachable,
+      );
     await sleep(250);
   }
 }

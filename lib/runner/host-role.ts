@@ -32,7 +32,7 @@ import { shouldRun, type TagFilter } from './tags.js';
 
 /** What the play gives every host-role run. */
 export interface RoleRunEnv {
-  play: { name: string; become: boolean; tags: string[] };
+  play: { name: string; become: boolean; becomeUser?: string; tags: string[] };
   check: boolean;
   tags: TagFilter;
   reporter: Reporter;
@@ -93,7 +93,7 @@ export async function runRoleOnHost(
     if (!target.connection) throw new Error(`host ${target.name} is not connected in this run`);
     const started = Date.now();
     const { noLog, ...runOptions } = options;
-    const r = await target.connection.run(command, { become: env.play.become, ...runOptions });
+    const r = await target.connection.run(command, { become: env.play.become, becomeUser: env.play.becomeUser, ...runOptions });
     env.reporter.emit({
       type: 'command',
       host: target.name,
@@ -117,7 +117,7 @@ export async function runRoleOnHost(
     run: runCommand,
     async put(path, content, options = {}) {
       const started = Date.now();
-      await connection.put(path, content, { become: env.play.become, ...options });
+      await connection.put(path, content, { become: env.play.become, becomeUser: env.play.becomeUser, ...options });
       const size = Buffer.byteLength(content);
       env.reporter.emit({ type: 'command', host: host.name, command: `(write ${path}, ${size} bytes)`, code: 0, stdout: '', stderr: '', durationMs: Date.now() - started });
     },

@@ -163,7 +163,7 @@ export class RunContext {
   roleEnv(play: Play, playHosts: string[]): RoleRunEnv {
     return {
       playHosts,
-      play: { name: play.name, become: play.become, tags: play.tags },
+      play: { name: play.name, become: play.become, becomeUser: play.becomeUser, tags: play.tags },
       check: this.request.check,
       tags: { tags: this.request.tags, skipTags: this.request.skipTags },
       reporter: this.reporter,

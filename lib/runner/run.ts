@@ -9,6 +9,7 @@ import { Reporter } from './reporter.js';
 import type { RunRequest } from './request.js';
 import { RunContext } from './run-context.js';
 import { runPlay } from './play.js';
+import { RunStopped } from './signals.js';
 
 /** How long running commands may go on after Ctrl-C before their connections are closed. */
 const INTERRUPT_GRACE_MS = 10_000;
@@ -32,6 +33,9 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
     graceTimer = setTimeout(() => void run.closeAll(), INTERRUPT_GRACE_MS);
     graceTimer.unref();
   };
+  // The engine's clean stop replaces whatever handled signals before (the CLI's immediate exit).
+  const previous = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
@@ -39,11 +43,18 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
     reporter.emit({ type: 'playbook-start', playbook: request.playbook.path, check: request.check });
     for (const play of request.playbook.plays) {
       if (run.stopping()) break;
-      await runPlay(play, run);
+      try {
+        await runPlay(play, run);
+      } catch (err) {
+        // A stop (signal, any_errors_fatal, max_fail_percentage) ends the run, then the recap.
+        if (!(err instanceof RunStopped)) throw err;
+      }
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    for (const l of previous.SIGINT) process.on('SIGINT', l as NodeJS.SignalsListener);
+    for (const l of previous.SIGTERM) process.on('SIGTERM', l as NodeJS.SignalsListener);
     if (graceTimer) clearTimeout(graceTimer);
     await run.closeAll();
   }

@@ -2,7 +2,7 @@
 // JSON/YAML starting with { or [, or @FILE (YAML or JSON). Later options win, key by key.
 import { existsSync } from 'node:fs';
 import { resolve, relative, isAbsolute } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { loadYamlFile, parseYaml } from '../yaml/load.js';
 
@@ -87,12 +87,13 @@ function parseKeyValues(option: string): Vars {
   return out;
 }
 
-function checkNames(vars: Vars, where: string): void {
+function checkNames(vars: Vars, where: string, locate?: (name: string) => SourceLocation): void {
   for (const name of Object.keys(vars)) {
     if (!VAR_NAME.test(name)) {
       throw new UserError(
         `invalid variable name '${name}' in ${where} (expected letters, digits and _, not starting with a digit)`,
         'BAD_EXTRA_VARS',
+        locate?.(name),
       );
     }
   }
@@ -123,7 +124,7 @@ export function parseExtraVars(options: readonly string[], cwd = process.cwd()):
       if (file.value === null || file.value === undefined) data = {};
       else if (isMapping(file.value)) data = file.value;
       else throw new UserError('extra vars file is not a mapping (expected variable: value lines, or a JSON object)', 'BAD_EXTRA_VARS', file.locate([]));
-      checkNames(data, shown);
+      checkNames(data, shown, (name) => file.locate([name], 'key'));
       sourceOf = (name) => {
         const loc = file.locate([name], 'key');
         return loc.line ? `${loc.file}:${loc.line}:${loc.col}` : loc.file;

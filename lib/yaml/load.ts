@@ -1,7 +1,7 @@
 // YAML with locations: every loader (inventory, playbook, vars files, role variables) parses through
 // here, so a mistake anywhere is reported as `path:line:col: what is wrong`.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isNode, isScalar, parseDocument, type Document, type DocumentOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, isAlias, isCollection, isNode, isScalar, parseDocument, visit, type Document, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
 import { decryptVaultValues, isVaultText, openVaultFile, registerSecretsIn, withVaultTag } from '../vault/yaml.js';
 
@@ -18,6 +18,22 @@ export interface YamlFile {
 function locationAt(file: string, counter: LineCounter, offset: number): SourceLocation {
   const { line, col } = counter.linePos(offset);
   return { file, line, col };
+}
+
+/**
+ * A list, a mapping or !!binary data used as a key (`[a, b]: 1`, `? {a: 1}`): PyYAML refuses the
+ * first two (unhashable), and as JS object keys all would become made-up strings. Refused, at the key.
+ */
+function rejectCollectionKeys(doc: Document, path: string, counter: LineCounter): void {
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      const binary = isScalar(key) && typeof key.value === 'object' && key.value !== null;
+      if (!isCollection(key) && !binary) return;
+      const at = isNode(pair.key) && pair.key.range ? locationAt(path, counter, pair.key.range[0]) : { file: path };
+      throw new UserError('invalid key: a list, mapping or binary value cannot be a mapping key (expected a name or a number)', 'YAML_COMPLEX_KEY', at);
+    },
+  });
 }
 
 /** Schema choices a caller may make (e.g. the inventory reads YAML 1.1 as Ansible's PyYAML does). */
@@ -42,6 +58,7 @@ export function parseYaml(text: string, path: string, options: YamlParseOptions 
         : `invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
     throw new UserError(message, first.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX', loc);
   }
+  rejectCollectionKeys(doc, path, counter);
   // `!vault |` values (ansible-vault encrypt_string) are decrypted here, each at its own location.
   if (text.includes('!vault')) decryptVaultValues(doc, text, (offset) => locationAt(path, counter, offset));
   let value: unknown;

@@ -14,7 +14,17 @@ export interface CliResult {
   events: (RunEvent & { time: string })[];
 }
 
-export function runSteer(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; signalAfterMs?: { signal: NodeJS.Signals; ms: number } } = {}): Promise<CliResult> {
+export interface RunSteerOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Send a signal this long after the start. */
+  signalAfterMs?: { signal: NodeJS.Signals; ms: number };
+  /** Send a signal once stdout matches (e.g. a step has started). */
+  signalWhen?: { signal: NodeJS.Signals; stdout: RegExp };
+}
+
+export function runSteer(args: string[], options: RunSteerOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [steerBin, ...args], {
       cwd: options.cwd ?? repoRoot,
@@ -23,7 +33,14 @@ export function runSteer(args: string[], options: { cwd?: string; env?: NodeJS.P
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    let signalled = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (options.signalWhen && !signalled && options.signalWhen.stdout.test(stdout)) {
+        signalled = true;
+        child.kill(options.signalWhen.signal);
+      }
+    });
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
     if (options.signalAfterMs) setTimeout(() => child.kill(options.signalAfterMs!.signal), options.signalAfterMs.ms);

@@ -14,7 +14,7 @@ import { NO_VAULT_PASSWORD, setVaultPassword } from '../../lib/vault/context.js'
 import { readVaultPasswordFile, resolveVaultPassword } from '../../lib/vault/password.js';
 import { VaultError, decryptVault, encryptVault, isVaultText, parseVaultEnvelope } from '../../lib/vault/vault.js';
 import { parseExtraVars } from '../../lib/vars/extra-vars.js';
-import { loadYamlFile, parseYaml } from '../../lib/yaml/load.js';
+import { parseYaml } from '../../lib/yaml/load.js';
 
 const PASSWORD = 'hunter22';
 
