@@ -67,6 +67,9 @@ export function parseAddress(text: string): { host: string; port?: number } | un
 /** A range Ansible cannot expand; the message is the reason, the caller adds the location. */
 export class HostRangeError extends Error {}
 
+/** More hosts than any inventory steer can drive; a bigger range is a typo. */
+export const MAX_RANGE_HOSTS = 100_000;
+
 const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 function pyInt(text: string): number {
@@ -106,6 +109,9 @@ export function expandHostRange(pattern: string): string[] {
   } else {
     const b = pyInt(beg);
     const e = pyInt(end) + 1;
+    // A typo like node[1:30000000] would otherwise take all memory before anything is reported.
+    if (Math.abs(e - b) / Math.abs(step) > MAX_RANGE_HOSTS)
+      throw new HostRangeError(`host range '${pattern}' stands for more than ${MAX_RANGE_HOSTS} hosts`);
     seq = [];
     // Python's range(): an empty sequence when begin is past end, as Ansible silently allows.
     if (step > 0) for (let i = b; i < e; i += step) seq.push(i);

@@ -231,7 +231,8 @@ export function literalEval(text: string): { value: unknown } | undefined {
     const tokens = tokenize(text.replace(/^[ \t]+/, ''));
     return { value: new Parser(tokens).parseTop().value };
   } catch (err) {
-    if (err instanceof NotLiteral) return undefined;
+    // A value nested too deep for the parser is kept as text, as Ansible would keep it.
+    if (err instanceof NotLiteral || err instanceof RangeError) return undefined;
     throw err;
   }
 }

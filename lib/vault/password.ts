@@ -24,7 +24,7 @@ export interface VaultPassword {
 /** Adds the password options to a command (run, inventory, vault). */
 export function addVaultOptions(command: Command): Command {
   return command
-    .option('--vault-password-file <file>', 'the ansible-vault password: the first line of FILE, or its output when FILE is executable (or set STEER_VAULT_PASSWORD_FILE)')
+    .option('--vault-password-file <file>', 'read the ansible-vault password from FILE, or from its output when FILE is executable (or set STEER_VAULT_PASSWORD_FILE)')
     .option('-J, --ask-vault-pass', 'ask for the ansible-vault password (or set STEER_VAULT_PASSWORD)')
     .option('--vault-id <id>', 'LABEL@FILE or LABEL@prompt: the password source, and the vault id written when encrypting');
 }

@@ -1,7 +1,7 @@
 // Vault inside YAML: `!vault |` tagged values (ansible-vault encrypt_string) and whole encrypted
 // files. The YAML loader registers the tag, then decrypts each tagged value in place before the
 // document becomes plain data, so a value that cannot be opened is reported at its own line.
-import { visit, type Document, type ScalarTag, type Tags } from 'yaml';
+import { isScalar, type Scalar, type ScalarTag, type Tags } from 'yaml';
 import type { SourceLocation } from '../errors.js';
 import { openVault, registerSecretsIn } from './context.js';
 import { isVaultText } from './vault.js';
@@ -24,20 +24,19 @@ export function withVaultTag(custom: CustomTags): (tags: Tags) => Tags {
   };
 }
 
+/** A scalar tagged `!vault` (a value; the YAML loader never asks for keys). */
+export function isVaultScalar(node: unknown): node is Scalar {
+  return isScalar(node) && node.tag === '!vault';
+}
+
 /**
- * Decrypts every `!vault` value of a document parsed from `text`; `locate` turns a text offset into
- * a location (the tag's, which is where the value starts for a reader).
+ * Decrypts a `!vault` value in place, before the document becomes plain data. `text` is the YAML
+ * source, `locate` turns an offset into a location: errors point at the tag, where the value starts.
  */
-export function decryptVaultValues(doc: Document, text: string, locate: (offset: number) => SourceLocation): void {
-  visit(doc, {
-    Scalar(key, node) {
-      if (key === 'key' || node.tag !== '!vault') return;
-      const start = node.range?.[0] ?? 0;
-      const tag = text.lastIndexOf('!vault', start);
-      const at = locate(tag >= 0 ? tag : start);
-      node.value = openVault(typeof node.value === 'string' ? node.value : String(node.value), at);
-    },
-  });
+export function decryptVaultScalar(node: Scalar, text: string, locate: (offset: number) => SourceLocation): void {
+  const start = node.range?.[0] ?? 0;
+  const tag = text.lastIndexOf('!vault', start);
+  node.value = openVault(typeof node.value === 'string' ? node.value : String(node.value), locate(tag >= 0 ? tag : start));
 }
 
 /** Whole encrypted file: its plaintext, and (for vars files) every value in it becomes a secret. */

@@ -161,3 +161,6 @@ parentPort!.on('message', async (c: FuzzCase) => {
   await new Promise((r) => setImmediate(r));
   parentPort!.postMessage({ ...outcome, warnings });
 });
+
+// Loading the modules above takes a while under tsx: the per-case deadline starts after this.
+parentPort!.postMessage({ ready: true });

@@ -189,10 +189,11 @@ function inputs(seeds: string[], tokens: string[], keys: string[], top: 'list-of
 // ---- the worker ----------------------------------------------------------------------------------
 
 let base = '';
-let worker: Worker | undefined;
+let worker: Promise<Worker> | undefined;
 let nextId = 0;
 
-function startWorker(): Worker {
+/** A worker that has loaded the loaders (its start-up does not count against a case's deadline). */
+function startWorker(): Promise<Worker> {
   // A worker does not inherit tsx's loader for its entry file: register it first, as bin/steer.js does.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./loaders-worker.ts', import.meta.url).href);
@@ -201,13 +202,26 @@ function startWorker(): Worker {
     workerData: { base, rolesPath: join(root, 'test/fixtures/roles') },
   });
   w.unref();
-  return w;
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => {
+      void w.terminate();
+      fail(new Error('the fuzz worker did not start within 60 s'));
+    }, 60_000);
+    w.once('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+    w.once('message', () => {
+      clearTimeout(timer);
+      done(w);
+    });
+  });
 }
 
 /** Runs one case; 'hang' when the worker does not answer in time (it is then replaced). */
-function runCase(c: Omit<FuzzCase, 'id'>): Promise<Outcome | 'hang'> {
+async function runCase(c: Omit<FuzzCase, 'id'>): Promise<Outcome | 'hang'> {
   worker ??= startWorker();
-  const w = worker;
+  const w = await worker;
   const id = nextId++;
   return new Promise((done, fail) => {
     const timer = setTimeout(() => {
@@ -239,7 +253,7 @@ function runCase(c: Omit<FuzzCase, 'id'>): Promise<Outcome | 'hang'> {
 
 function show(data: Uint8Array): string {
   const text = JSON.stringify(Buffer.from(data).toString('utf8'));
-  return text.length > 2000 ? text.slice(0, 2000) + '…' : text;
+  return text.length > 300 ? `${text.slice(0, 300)}… (${data.length} bytes)` : text;
 }
 
 /** The contract: a valid parse, or UserErrors with a location; never a crash or a hang. */
@@ -290,7 +304,7 @@ before(() => {
   base = mkdtempSync(join(tmpdir(), 'steer-fuzz-'));
 });
 after(async () => {
-  await worker?.terminate();
+  await (await worker?.catch(() => undefined))?.terminate();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -311,4 +325,31 @@ describe('loaders never crash or hang on bad input', { timeout: 120_000 * SCALE 
   test('steer run --syntax-check: a fuzzed playbook', () => fuzz('cli', inputs(corpus.playbooks, YAML_TOKENS, PLAY_KEYS, 'list-of-maps'), 150));
   test('steer run --syntax-check: a fuzzed -e option', () =>
     fuzz('cli', fc.constant(Buffer.alloc(0)), 100, fc.oneof(mutated(corpus.extraVars, YAML_TOKENS), tokenSoup(YAML_TOKENS)).map((b) => b.toString('utf8'))));
+});
+
+/** Inputs the fuzzer found (fixed), and pathological ones written by hand: each must meet the contract. */
+const PINNED: { name: string; target: Target; text: string; todo?: string }[] = [
+  { name: 'an invalid variable name in an -e @file is located', target: 'extra-vars-file', text: '"": all\n' },
+  { name: 'a list as a mapping key', target: 'inventory-yaml', text: 'all:\n  hosts:\n    [a, b]: 1\n' },
+  { name: 'a mapping as an explicit key', target: 'playbook', text: '- ? {a: 1}\n  : x\n' },
+  { name: '!!binary as a key', target: 'group-vars', text: '? !!binary aGVsbG8=\n: 1\n' },
+  { name: 'flow collections nested 10000 deep', target: 'playbook', text: `- hosts: all\n  vars:\n    x: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n` },
+  { name: 'block mappings nested 3000 deep', target: 'variables', text: Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') },
+  { name: 'sequences nested 3000 deep on one line', target: 'extra-vars-file', text: `x: ${'- '.repeat(3000)}y\n` },
+  { name: 'an alias bomb', target: 'inventory-yaml', text: 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n' },
+  {
+    name: 'an INI value nested 100000 deep (Python literal)',
+    target: 'inventory-ini',
+    text: `h x=${'['.repeat(100_000)}\n`,
+  },
+  { name: 'a host range of thirty million names', target: 'inventory-ini', text: 'h[1:30000000]\n' },
+];
+
+describe('pinned inputs', () => {
+  for (const p of PINNED) {
+    test(p.name, { ...(p.todo ? { todo: p.todo } : {}) }, async () => {
+      const c = { target: p.target, data: new Uint8Array(Buffer.from(p.text)) };
+      check(c, await runCase(c));
+    });
+  }
 });
