@@ -11,7 +11,7 @@ import { executeModule } from '../modules/execute.js';
 import { modules, type ModuleCalls } from '../modules/index.js';
 import type { ModuleContext, ModuleResult } from '../modules/module.js';
 import type { RoleRef } from '../playbook/playbook.js';
-import { registerSecret, Secret } from '../secrets/masker.js';
+import { registerSecretsIn, Secret } from '../secrets/masker.js';
 import type { HostState } from './host-state.js';
 import { rebootAndWait } from './reboot.js';
 import type {
@@ -293,7 +293,7 @@ export async function runRoleOnHost(
     notify: (h) => notified.add(h),
     flushHandlers,
     publish(key, value, options) {
-      if (options?.secret) registerSecretLike(value);
+      if (options?.secret) registerSecretsIn(value);
       host.published[key] = value;
     },
     hostvars: env.hostvars,
@@ -339,9 +339,4 @@ export async function runRoleOnHost(
     return { status: 'failed', counts };
   }
   return { status: counts.changed > 0 ? 'changed' : 'ok', counts };
-}
-
-function registerSecretLike(value: unknown): void {
-  if (typeof value === 'string') registerSecret(value);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) registerSecretLike(v);
 }

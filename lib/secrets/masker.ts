@@ -26,6 +26,14 @@ export function registerSecret(value: string): void {
   pattern = undefined;
 }
 
+/** Registers every string (and number) inside a value: a secret map or list is secret throughout. */
+export function registerSecretsIn(value: unknown): void {
+  if (typeof value === 'string') registerSecret(value);
+  else if (typeof value === 'number') registerSecret(String(value));
+  else if (Array.isArray(value)) value.forEach(registerSecretsIn);
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach(registerSecretsIn);
+}
+
 export function maskSecrets(text: string): string {
   if (secrets.size === 0) return text;
   pattern ??= new RegExp(

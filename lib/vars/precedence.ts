@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { UserError, formatLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import type { Play, RoleRef } from '../playbook/playbook.js';
-import { registerSecret } from '../secrets/masker.js';
+import { registerSecretsIn } from '../secrets/masker.js';
 import { LazyVars } from './lazy-vars.js';
 import { checkVariable } from './validate.js';
 
@@ -41,14 +41,6 @@ export interface ResolveRoleVarsInput {
 function describeRoleFile(role: RoleRef): string {
   const rel = relative(process.cwd(), role.dir);
   return `${rel && !rel.startsWith('..') ? rel : role.dir}/variables.yaml (default)`;
-}
-
-/** Registers every string (or number) inside a secret value with the masker. */
-function registerSecrets(value: unknown): void {
-  if (typeof value === 'string') registerSecret(value);
-  else if (typeof value === 'number') registerSecret(String(value));
-  else if (Array.isArray(value)) value.forEach(registerSecrets);
-  else if (value && typeof value === 'object') Object.values(value).forEach(registerSecrets);
 }
 
 function withHost(host: string, err: unknown): unknown {
@@ -136,7 +128,7 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
       throw new UserError(`host ${host}: variable ${check.problem}${source ? ` — set in ${source}` : ''}`, 'VARIABLE_TYPE');
     }
     lazy.set(variable.name, check.value);
-    if (variable.secret) registerSecrets(check.value);
+    if (variable.secret) registerSecretsIn(check.value);
   }
   return lazy.proxy();
 }

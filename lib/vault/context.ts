@@ -21,11 +21,7 @@ export function vaultPassword(): string | undefined {
 }
 
 /** Every string in a decrypted document (mapping values and list items; keys stay visible). */
-export function registerSecretsIn(value: unknown): void {
-  if (typeof value === 'string') registerSecret(value);
-  else if (Array.isArray(value)) value.forEach(registerSecretsIn);
-  else if (value !== null && typeof value === 'object') Object.values(value).forEach(registerSecretsIn);
-}
+export { registerSecretsIn } from '../secrets/masker.js';
 
 /**
  * Decrypts a vault text found at `location` with the run's password. The plaintext is registered as
