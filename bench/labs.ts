@@ -9,8 +9,11 @@ import { labDown, labUp, requireState, findHost } from '../lib/lab/lab.js';
 import { run } from '../lib/lab/run.js';
 import { sshArgs, sshRun } from '../lib/lab/ssh.js';
 
-/** lib/lab/lab.ts boots at most 50 hosts per lab. */
-const HOSTS_PER_LAB = 50;
+/**
+ * Hosts per scale lab (lib/lab/lab.ts allows 50): labs boot one after the other, so that fewer
+ * hosts boot at once and each answers SSH within the lab's 120 s even on a busy 2-core machine.
+ */
+const HOSTS_PER_LAB = 25;
 
 export interface BenchHost {
   name: string;
@@ -29,6 +32,7 @@ export interface BenchLabs {
 }
 
 const started: string[] = [];
+
 const log = (line: string): void => void process.stderr.write(`# lab: ${line}\n`);
 
 /** Boots lab `name` with `count` hosts; its inventory goes to `dir`. */
@@ -36,7 +40,12 @@ export async function bringUpLab(name: string, count: number, dir: string): Prom
   const inventoryPath = join(dir, `${name}.inventory.yaml`);
   started.push(name);
   const t0 = Date.now();
-  const info = await labUp({ name, hosts: count, bootDelay: 0, inventoryPath, log });
+  // A busy machine can make a host miss the lab's 120 s boot deadline: try once more.
+  const up = () => labUp({ name, hosts: count, bootDelay: 0, inventoryPath, log });
+  const info = await up().catch((err: Error) => {
+    log(`${name}: ${err.message.split('\n')[0]}; trying once more`);
+    return up();
+  });
   log(`${name}: ${count} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const inventory = parse(await readFile(inventoryPath, 'utf8')) as { all?: { vars?: Record<string, unknown> } };
   return {
@@ -46,10 +55,9 @@ export async function bringUpLab(name: string, count: number, dir: string): Prom
   };
 }
 
-/** Boots labs `${prefix}a`, `${prefix}b`, … holding `extra` hosts in all; their names. */
-export async function addScaleLabs(prefix: string, extra: number, dir: string): Promise<{ labs: string[]; hosts: BenchHost[] }> {
+/** Boots labs `${prefix}a`, `${prefix}b`, … holding `extra` hosts in all; their names go to `labs` as they start. */
+export async function addScaleLabs(prefix: string, extra: number, dir: string, labs: string[]): Promise<BenchHost[]> {
   const hosts: BenchHost[] = [];
-  const labs: string[] = [];
   for (let i = 0; extra > 0 && i < 26; i++) {
     const count = Math.min(extra, HOSTS_PER_LAB);
     const name = `${prefix}${String.fromCharCode(97 + i)}`;
@@ -57,7 +65,7 @@ export async function addScaleLabs(prefix: string, extra: number, dir: string): 
     hosts.push(...(await bringUpLab(name, count, dir)).hosts);
     extra -= count;
   }
-  return { labs, hosts };
+  return hosts;
 }
 
 /** Takes down every lab this process started (idempotent). */

@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv } from './config.js';
-import { addScaleLabs, bringUpLab, installPythonApt, takeDownLab, takeDownLabs, takeDownOnSignals, writeInventory } from './labs.js';
+import {
+  addScaleLabs, bringUpLab, installPythonApt, takeDownLab, takeDownLabs, takeDownOnSignals, writeInventory,
+} from './labs.js';
 import { markdownTable, rows, saveResults } from './report.js';
 import { closeControlMasters, stopRunning, writeAnsibleConfig, type AnsibleSetup } from './runners.js';
 import { factsOnly, linesFirstRun, linesSecondRun, prepareRoles, scale, type Env, type WorkloadResult } from './workloads.js';
@@ -54,7 +56,7 @@ takeDownOnSignals(async () => {
   stopRunning();
   if (ansible) await closeControlMasters(ansible.controlDir);
 });
-let error: Error | undefined;
+const errors: string[] = [];
 say(`bench: workloads ${[...config.workloads].join(', ')}; iterations ${JSON.stringify(config.iterations)}${config.quick ? ' (BENCH_QUICK)' : ''}`);
 
 try {
@@ -67,26 +69,37 @@ try {
     return body();
   };
 
-  if (config.workloads.has('first')) results.push(await workload('workload 2: lines, first run', () => linesFirstRun(env)));
-  if (config.workloads.has('lines')) results.push(await workload('workload 1: lines, second run', () => linesSecondRun(env)));
-  if (config.workloads.has('facts')) results.push(await workload('workload 3: facts', () => factsOnly(env)));
+  // A workload that fails is reported and the next one still runs.
+  const attempt = async (body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (err) {
+      errors.push((err as Error).message);
+      say(`workload failed: ${(err as Error).stack ?? (err as Error).message}`);
+    }
+  };
+  if (config.workloads.has('first')) await attempt(async () => void results.push(await workload('workload 2: lines, first run', () => linesFirstRun(env))));
+  if (config.workloads.has('lines')) await attempt(async () => void results.push(await workload('workload 1: lines, second run', () => linesSecondRun(env))));
+  if (config.workloads.has('facts')) await attempt(async () => void results.push(await workload('workload 3: facts', () => factsOnly(env))));
   if (config.workloads.has('scale')) {
     await closeControlMasters(ansible.controlDir);
     const extra = Math.max(0, Math.max(...config.scaleHosts) - main.hosts.length);
-    const added = await workload(`workload 5: scale (${extra} more hosts)`, () => addScaleLabs('bench-scale-', extra, tmp));
-    try {
-      results.push(...(await scale(env, [...main.hosts, ...added.hosts], main.allVars)));
-    } finally {
-      for (const lab of added.labs) await takeDownLab(lab);
-    }
+    const labs: string[] = [];
+    await attempt(async () => {
+      const added = await workload(`workload 5: scale (${extra} more hosts)`, () => addScaleLabs('bench-scale-', extra, tmp, labs));
+      results.push(...(await scale(env, [...main.hosts, ...added], main.allVars)));
+    });
+    for (const lab of labs) await takeDownLab(lab);
   }
   if (config.workloads.has('prepare')) {
-    await installPythonApt(main.hosts, PYTHON_APT_CACHE);
-    results.push(...(await workload('workload 4: preparation roles', () => prepareRoles(env))));
+    await attempt(async () => {
+      await installPythonApt(main.hosts, PYTHON_APT_CACHE);
+      results.push(...(await workload('workload 4: preparation roles', () => prepareRoles(env))));
+    });
   }
 } catch (err) {
-  error = err as Error;
-  say(`bench failed: ${error.stack ?? error.message}`);
+  errors.push((err as Error).message);
+  say(`bench failed: ${(err as Error).stack ?? (err as Error).message}`);
 } finally {
   if (ansible) await closeControlMasters(ansible.controlDir);
   await takeDownLabs();
@@ -105,7 +118,7 @@ const path = await saveResults(RESULTS, {
   config,
   table,
   results,
-  ...(error ? { error: error.message } : {}),
+  ...(errors.length ? { errors } : {}),
 });
 say(`results: ${path}`);
-process.exit(error ? 1 : 0);
+process.exit(errors.length ? 1 : 0);

@@ -26,6 +26,8 @@ export interface RunResult {
   seconds: number;
   /** Summed over hosts, from the recap. */
   counts: Counts;
+  /** ansible only: the tasks that reported a change (to explain a "second run" that changed). */
+  changedTasks?: string[];
   /** steer only: peak RSS of the steer process, MB. */
   peakRssMb?: number;
   /** steer only: seconds from the first facts step to the last facts result (after connecting). */
@@ -173,6 +175,17 @@ export function parseAnsibleRecap(stdout: string): Counts {
   return counts;
 }
 
+function changedTasks(stdout: string): string[] {
+  const tasks = new Set<string>();
+  let task = '';
+  for (const line of stdout.split('\n')) {
+    const m = /^(?:TASK|RUNNING HANDLER) \[(.*)\]/.exec(line);
+    if (m) task = m[1]!;
+    else if (line.startsWith('changed:')) tasks.add(task);
+  }
+  return [...tasks];
+}
+
 export async function runAnsible(playbook: string, inventory: string, setup: AnsibleSetup): Promise<RunResult> {
   const r = await exec(['ansible-playbook', '-i', inventory, playbook], {
     ...process.env,
@@ -181,7 +194,8 @@ export async function runAnsible(playbook: string, inventory: string, setup: Ans
     ANSIBLE_STDOUT_CALLBACK: 'default',
   });
   if (r.code !== 0) throw failure(`ansible-playbook ${playbook}`, r);
-  return { seconds: r.seconds, counts: parseAnsibleRecap(r.stdout) };
+  const counts = parseAnsibleRecap(r.stdout);
+  return { seconds: r.seconds, counts, ...(counts.changed ? { changedTasks: changedTasks(r.stdout) } : {}) };
 }
 
 /** Closes the ControlPersist masters Ansible left (they are ours; they would linger 60 s). */

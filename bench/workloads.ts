@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { BenchConfig } from './config.js';
 import { onHosts, writeInventory, type BenchHost } from './labs.js';
-import { runAnsible, runSshPerStep, runSteer, type AnsibleSetup, type Counts, type RunResult } from './runners.js';
+import { runAnsible, runSshPerStep, runSteer, type AnsibleSetup, type RunResult } from './runners.js';
 import { median, round, speedup } from './stats.js';
 
 const BENCH = import.meta.dirname;
@@ -48,10 +48,12 @@ const series = (runs: RunResult[]): Series => ({ runs, median: round(median(runs
 const describe = (r: RunResult): string =>
   `${r.seconds.toFixed(2)} s (changed ${r.counts.changed}${r.counts.failed ? `, FAILED ${r.counts.failed}` : ''}${r.peakRssMb ? `, peak ${r.peakRssMb.toFixed(0)} MB` : ''})`;
 
-function expectChanged(problems: string[], who: string, counts: Counts, expected: number | ((c: number) => boolean)): void {
+function expectChanged(problems: string[], who: string, run: RunResult, expected: number | ((c: number) => boolean)): void {
+  const { counts } = run;
   const ok = typeof expected === 'number' ? counts.changed === expected : expected(counts.changed);
   if (!ok || counts.failed || counts.unreachable) {
-    problems.push(`${who}: changed ${counts.changed}${typeof expected === 'number' ? ` (expected ${expected})` : ''}, failed ${counts.failed}, unreachable ${counts.unreachable}`);
+    const tasks = run.changedTasks?.length ? ` in: ${run.changedTasks.join(', ')}` : '';
+    problems.push(`${who}: changed ${counts.changed}${typeof expected === 'number' ? ` (expected ${expected})` : ''}${tasks}, failed ${counts.failed}, unreachable ${counts.unreachable}`);
   }
 }
 
@@ -95,8 +97,8 @@ export async function linesFirstRun(env: Env): Promise<WorkloadResult> {
     () => runAnsible(ANSIBLE_PLAYBOOK('lines'), env.inventory, env.ansible),
     async () => void (await onHosts(hosts, `sudo rm -f ${BENCH_FILE}`)),
   );
-  runs.steer.forEach((r) => expectChanged(problems, 'steer', r.counts, all));
-  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r.counts, all));
+  runs.steer.forEach((r) => expectChanged(problems, 'steer', r, all));
+  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r, all));
   return compared('2', `${hosts.length} hosts × ${config.steps} lines, first run`, hosts.length, runs, problems);
 }
 
@@ -111,15 +113,15 @@ export async function linesSecondRun(env: Env): Promise<WorkloadResult> {
     () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp),
     () => runAnsible(ANSIBLE_PLAYBOOK('lines'), env.inventory, env.ansible),
   );
-  runs.steer.forEach((r) => expectChanged(problems, 'steer', r.counts, 0));
-  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r.counts, 0));
+  runs.steer.forEach((r) => expectChanged(problems, 'steer', r, 0));
+  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r, 0));
   const result = compared('1', `${hosts.length} hosts × ${config.steps} lines, second run`, hosts.length, runs, problems);
 
   const ssh: RunResult[] = [];
   for (let i = 1; i <= config.iterations.lines; i++) {
     const r = await runSshPerStep(hosts, config.steps, BENCH_FILE, env.tmp);
     log(`[${i}/${config.iterations.lines}] ssh     ${describe(r)}`);
-    expectChanged(problems, 'ssh per step', r.counts, 0);
+    expectChanged(problems, 'ssh per step', r, 0);
     ssh.push(r);
   }
   result.ssh = series(ssh);
@@ -137,10 +139,10 @@ export async function factsOnly(env: Env): Promise<WorkloadResult> {
     () => runAnsible(ANSIBLE_PLAYBOOK('facts'), env.inventory, env.ansible),
   );
   for (const r of runs.steer) {
-    expectChanged(problems, 'steer', r.counts, 0);
+    expectChanged(problems, 'steer', r, 0);
     log(`        steer facts after connecting: ${((r.factsSeconds ?? NaN) * 1000).toFixed(0)} ms`);
   }
-  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r.counts, 0));
+  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r, 0));
   const result = compared('3', `facts on ${hosts.length} hosts`, hosts.length, runs, problems);
   result.steerFactsSeconds = round(median(runs.steer.map((r) => r.factsSeconds ?? NaN)));
   return result;
@@ -175,8 +177,8 @@ export async function prepareRoles(env: Env): Promise<WorkloadResult[]> {
   log(`steer first run from the fresh image: ${describe(fromImage)}`);
 
   const second = await alternate(config.iterations.prepare, steer, ansible);
-  second.steer.forEach((r) => expectChanged(problems, 'steer', r.counts, 0));
-  second.ansible.forEach((r) => expectChanged(problems, 'ansible', r.counts, 0));
+  second.steer.forEach((r) => expectChanged(problems, 'steer', r, 0));
+  second.ansible.forEach((r) => expectChanged(problems, 'ansible', r, 0));
   const results = [compared('4', `preparation roles on ${n} hosts, second run`, n, second, problems)];
 
   if (config.prepareFirstRun) {
@@ -186,8 +188,8 @@ export async function prepareRoles(env: Env): Promise<WorkloadResult[]> {
       await onHosts(hosts, `sudo sh -c '${UNPREPARE}'`, 600_000);
     };
     const first = await alternate(1, steer, ansible, unprepare);
-    first.steer.forEach((r) => expectChanged(firstProblems, 'steer', r.counts, (c) => c > 0));
-    first.ansible.forEach((r) => expectChanged(firstProblems, 'ansible', r.counts, (c) => c > 0));
+    first.steer.forEach((r) => expectChanged(firstProblems, 'steer', r, (c) => c > 0));
+    first.ansible.forEach((r) => expectChanged(firstProblems, 'ansible', r, (c) => c > 0));
     results.push(compared('4f', `preparation roles on ${n} hosts, first run`, n, first, firstProblems));
   } else {
     results.push({ id: '4f', title: `preparation roles on ${n} hosts, first run (steer only)`, hosts: n, steer: series([fromImage]), problems: [] });
@@ -210,7 +212,7 @@ export async function scale(env: Env, allHosts: BenchHost[], allVars: Record<str
     for (let i = 1; i <= env.config.iterations.scale; i++) {
       const r = await runSteer(STEER_PLAYBOOK('lines'), inventory, count, env.tmp);
       log(`${count} hosts: [${i}/${env.config.iterations.scale}] steer ${describe(r)}`);
-      expectChanged(problems, 'steer', r.counts, 0);
+      expectChanged(problems, 'steer', r, 0);
       runs.push(r);
     }
     results.push({

@@ -1,5 +1,6 @@
 // `steer lab`: real sandbox hosts on this Linux machine (systemd-nspawn + network namespaces +
 // sshd). The CLI and the tests share these functions.
+import { ensureInotifyInstances } from './limits.js';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -120,6 +121,10 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
     await saveState(planned);
     return planned;
   });
+
+  const machineHosts = (await allLabs()).reduce((n, lab) => n + lab.hosts.length, 0);
+  const raised = await ensureInotifyInstances(machineHosts);
+  if (raised) log(`fs.inotify.max_user_instances raised to ${raised} for ${machineHosts} lab hosts on this machine`);
 
   try {
     await bringUp(state, log, phase);
