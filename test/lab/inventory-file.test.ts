@@ -18,9 +18,28 @@ test('the lab inventory has the home inventory shape and the lab overrides', () 
     ansible_user: 'pi',
     ansible_ssh_private_key_file: labPaths('default').key,
     steer_known_hosts: labPaths('default').knownHosts,
+    kubernetes_apt_base_url: 'http://10.213.4.1:8213/core:/stable:',
+    steer_lab_files_url: 'http://10.213.4.1:8213/files',
+    flannel_manifest_url: 'http://10.213.4.1:8213/files/kube-flannel.yml',
   });
-  assert.equal(inv.all.vars.kubernetes_apt_base_url, 'http://10.213.4.1:8213/core:/stable:');
-  assert.equal(inv.all.vars.steer_lab_files_url, 'http://10.213.4.1:8213/files');
+});
+
+test('next to the home group_vars, the lab overrides still win (host vars beat group vars)', async () => {
+  const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { loadInventory } = await import('../../lib/inventory/load.js');
+  const dir = mkdtempSync(join(tmpdir(), 'steer-labinv-'));
+  try {
+    mkdirSync(join(dir, 'group_vars'));
+    writeFileSync(join(dir, 'group_vars', 'cluster.yaml'), 'kubernetes_apt_base_url: "https://pkgs.k8s.io/core:/stable:"\nkubernetes_version: "1.34.2"\n');
+    writeFileSync(join(dir, 'lab.yaml'), renderInventory(planLab('default', 4, 2, 0, '/img')));
+    const inv = await loadInventory([join(dir, 'lab.yaml')]);
+    assert.equal(inv.hostVars('lab2')['kubernetes_apt_base_url'], 'http://10.213.4.1:8213/core:/stable:');
+    assert.equal(inv.hostVars('lab2')['kubernetes_version'], '1.34.2');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a one-host lab has a control plane and no workers', () => {
