@@ -3,15 +3,15 @@
 // listening sockets, heap and RSS, then whether they stayed steady. Run by hand as root:
 //   node --import tsx bench/load.ts [--hosts 60] [--runs 3] [--forks 60]
 // The hosts are split over labs of at most 20 (load-1, load-2, …) brought up one after the other,
-// which keeps each boot burst small on a 2-core machine; root's inotify instance limit is raised
-// for the run (see raiseInotifyLimit). All are taken down at the end, on failure and on Ctrl-C.
+// which keeps each boot burst small on a 2-core machine (labUp raises root's inotify instance limit
+// for all lab hosts). All are taken down at the end, on failure and on Ctrl-C.
 // CI runs the reduced form (test/reliability/load.lab.test.ts, 20 hosts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labDown, labUp } from '../lib/lab/lab.js';
-import { raiseInotifyLimit, repeatedRuns, type ProcessResources } from '../test/reliability/load-runs.js';
+import { repeatedRuns, type ProcessResources } from '../test/reliability/load-runs.js';
 import { playbook } from '../test/reliability/support.js';
 
 const MAX_PER_LAB = 20;
@@ -31,14 +31,11 @@ for (const [name, n] of [['--hosts', hosts], ['--runs', runs], ['--forks', forks
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
 }
 
-const restoreInotify = raiseInotifyLimit(hosts, (l) => console.log(l));
-
 const work = await mkdtemp(join(tmpdir(), 'steer-load-'));
 const labs: string[] = [];
 const teardown = async () => {
   for (const name of labs.splice(0)) await labDown(name).catch((e: Error) => process.stderr.write(`lab ${name}: ${e.message}\n`));
   await rm(work, { recursive: true, force: true });
-  restoreInotify();
 };
 const onSignal = (signal: NodeJS.Signals) => {
   process.stderr.write(`${signal}: taking the labs down\n`);

@@ -6,8 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
-/** inotify instances one lab host takes (measured ≈ 6), with a margin. */
-const INOTIFY_PER_HOST = 8;
+/** inotify instances one lab host takes (measured 6–10), with a margin. */
+const INOTIFY_PER_HOST = 16;
 const KERNEL_DEFAULT = 128;
 
 /** Makes room for `hosts` lab hosts on the machine (all labs together); returns the new limit if raised. */

@@ -83,7 +83,8 @@ export default defineRole<Vars>({
           // Copied on the host: the admin credentials never travel through the controller.
           await m.command({
             cmd: sh`install -m 0600 -o ${user} ${ADMIN_CONF} ${dir}/config`,
-            unless: sh`cmp -s ${ADMIN_CONF} ${dir}/config`,
+            // Same content AND still private: a kubeconfig loosened to 0644 is put back.
+            unless: sh`cmp -s ${ADMIN_CONF} ${dir}/config && [ "$(stat -c %a:%U ${dir}/config)" = ${`600:${user}`} ]`,
           }),
         ];
       });
