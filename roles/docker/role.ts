@@ -17,7 +17,7 @@ export default defineRole<Vars>({
     'restart docker': ({ m }) => m.systemd({ unit: 'docker', state: 'restarted' }),
   },
 
-  async run({ step, m, probe, vars, template, check }) {
+  async run({ step, m, probe, vars, template }) {
     if (vars.container_runtime === 'docker') {
       await step('docker.io installed', () => m.apt({ packages: ['docker.io'] }));
       await step('Docker daemon.json', { notify: 'restart docker' }, async () => [
@@ -33,8 +33,8 @@ export default defineRole<Vars>({
       const version = await probe`containerd --version`;
       // "containerd github.com/containerd/containerd 1.6.20~ds1 …" or "… v2.1.4 …"
       const major = /\sv?(\d+)\.\d+/.exec(version.stdout)?.[1];
-      // In check mode on a fresh host containerd is not installed yet: plan for the distribution's.
-      const schema = major && Number(major) >= 2 ? 'v3' : major || !check ? 'v2' : 'v2';
+      // Not installed yet (check mode on a fresh host): plan for the distribution's 1.x.
+      const schema = major !== undefined && Number(major) >= 2 ? 'v3' : 'v2';
       return [
         await m.directory({ path: '/etc/containerd', mode: '0755' }),
         await m.file({ path: '/etc/containerd/config.toml', content: template(`containerd-config-${schema}.toml.njk`), mode: '0644' }),
