@@ -1,6 +1,7 @@
 // Where the vault password comes from, as in Ansible: --vault-password-file FILE (run as a script
 // when executable, its stdout being the password), --ask-vault-pass (a prompt), --vault-id
 // label@FILE|label@prompt; else STEER_VAULT_PASSWORD or STEER_VAULT_PASSWORD_FILE.
+import { readHidden } from '../cli/prompt.js';
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -83,38 +84,8 @@ function nextStdinLine(): string {
 
 /** Asks for a password on the terminal without echoing it; from stdin when it is not a terminal. */
 export async function promptPassword(question: string): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) return nextStdinLine().trim();
-  process.stderr.write(question);
-  stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
-  try {
-    return await new Promise<string>((done, fail) => {
-      let typed = '';
-      const onData = (chunk: string) => {
-        for (const ch of chunk) {
-          if (ch === '\r' || ch === '\n') {
-            stdin.off('data', onData);
-            done(typed.trim());
-            return;
-          }
-          if (ch === '\u0003' || ch === '\u0004') {
-            stdin.off('data', onData);
-            fail(new UserError('interrupted at the vault password prompt', 'INTERRUPTED'));
-            return;
-          }
-          if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
-          else typed += ch;
-        }
-      };
-      stdin.on('data', onData);
-    });
-  } finally {
-    stdin.setRawMode(false);
-    stdin.pause();
-    process.stderr.write('\n');
-  }
+  if (!process.stdin.isTTY) return nextStdinLine().trim();
+  return (await readHidden(question)).trim();
 }
 
 async function ask(confirm: boolean): Promise<string> {

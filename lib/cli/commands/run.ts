@@ -1,6 +1,7 @@
 // `steer run PLAYBOOK`: reads the options, loads and validates the playbook, the inventory and the
 // extra vars, answers the listing modes (--list-hosts, --list-tags, --list-tasks, --syntax-check)
 // itself, checks every role's variables on every targeted host, then hands a RunRequest to the engine.
+import { readHidden } from '../prompt.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -70,40 +71,10 @@ function parseHostKeyChecking(text: string): HostKeyChecking {
 
 /** Reads a password from the terminal without echoing it. */
 async function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) {
+  if (!process.stdin.isTTY) {
     throw new UserError('--ask-become-pass needs a terminal (expected --become-password-file FILE or STEER_BECOME_PASSWORD instead)', 'BAD_OPTION');
   }
-  process.stderr.write(question);
-  stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
-  try {
-    return await new Promise<string>((resolvePassword, reject) => {
-      let typed = '';
-      const onData = (chunk: string) => {
-        for (const ch of chunk) {
-          if (ch === '\r' || ch === '\n') {
-            stdin.off('data', onData);
-            resolvePassword(typed);
-            return;
-          }
-          if (ch === '\u0003') {
-            stdin.off('data', onData);
-            reject(new UserError('interrupted at the password prompt', 'INTERRUPTED'));
-            return;
-          }
-          if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
-          else typed += ch;
-        }
-      };
-      stdin.on('data', onData);
-    });
-  } finally {
-    stdin.setRawMode(false);
-    stdin.pause();
-    process.stderr.write('\n');
-  }
+  return readHidden(question);
 }
 
 async function becomePassword(opts: RunOptions, cwd: string): Promise<string | undefined> {
