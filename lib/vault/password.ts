@@ -1,7 +1,6 @@
 // Where the vault password comes from, as in Ansible: --vault-password-file FILE (run as a script
 // when executable, its stdout being the password), --ask-vault-pass (a prompt), --vault-id
 // label@FILE|label@prompt; else STEER_VAULT_PASSWORD or STEER_VAULT_PASSWORD_FILE.
-import { readHidden } from '../cli/prompt.js';
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +8,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
 import { setVaultPassword } from './context.js';
+import { readHidden } from '../cli/prompt.js';
 
 export interface VaultPasswordOptions {
   vaultPasswordFile?: string;

@@ -1,7 +1,6 @@
 // `steer run PLAYBOOK`: reads the options, loads and validates the playbook, the inventory and the
 // extra vars, answers the listing modes (--list-hosts, --list-tags, --list-tasks, --syntax-check)
 // itself, checks every role's variables on every targeted host, then hands a RunRequest to the engine.
-import { readHidden } from '../prompt.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -17,6 +16,7 @@ import { maskSecrets, registerSecret } from '../../secrets/masker.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
 import { preflightRoleVars } from '../../vars/preflight.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
+import { readHidden } from '../prompt.js';
 
 interface RunOptions extends VaultPasswordOptions {
   inventory?: string[];
