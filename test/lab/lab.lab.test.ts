@@ -100,7 +100,8 @@ test('a lab boots real hosts, survives reboots and faults, serves packages, and 
     assert.deepEqual(Object.keys(inv.all.children.cluster.children.control_plane.hosts), ['labtest1']);
     assert.deepEqual(Object.keys(inv.all.children.cluster.children.workers.hosts), ['labtest2', 'labtest3']);
     assert.equal(inv.all.children.cluster.children.workers.hosts.labtest2.ansible_host, h2.address);
-    assert.equal(inv.all.vars.kubernetes_apt_base_url, `${lab.repoUrl}/core:/stable:`);
+    // The lab's repository, as host variables (they win over the cluster's group_vars).
+    assert.equal(inv.all.children.cluster.children.workers.hosts.labtest2.kubernetes_apt_base_url, `${lab.repoUrl}/core:/stable:`);
   });
 
   await t.test('every host answers SSH with its real host key, strictly checked', async () => {
