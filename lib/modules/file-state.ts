@@ -34,14 +34,23 @@ export interface FileAttributes {
   group?: string;
 }
 
-/** Probe sections for one path: `<prefix>.stat`, and `<prefix>.content` when asked. */
+/**
+ * Probe sections for one path: `<prefix>.stat`, and `<prefix>.content` when asked. Every process
+ * forked on the host counts (a small board, many steps): `readlink` runs only for a symlink, and
+ * when the content is read its hash is computed here, not by sha256sum — except for a file too big
+ * to read whole, which is hashed on the host.
+ */
 export function fileSections(prefix: string, path: string, options: { content?: boolean } = {}): Sections {
-  const sections: Sections = {
-    [`${prefix}.stat`]: sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%u|%U|%g|%G|%s' -- ${path} && readlink -f -- ${path} && if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; fi; fi`,
-  };
-  if (options.content) {
-    sections[`${prefix}.content`] = sh`[ -f ${path} ] && [ "$(stat -L -c %s -- ${path})" -le ${CONTENT_LIMIT} ] && cat -- ${path}`;
-  }
+  const resolve = sh`if [ -L ${path} ]; then readlink -f -- ${path}; else printf '%s\\n' ${path}; fi`;
+  const sections: Sections = options.content
+    ? {
+        [`${prefix}.stat`]: sh`if [ -e ${path} ]; then st=$(stat -L -c '%F|%a|%u|%U|%g|%G|%s' -- ${path}) && printf '%s\\n' "$st" && ${resolve} && if [ -f ${path} ] && [ "\${st##*|}" -gt ${CONTENT_LIMIT} ]; then sha256sum < ${path} | cut -d' ' -f1; fi; fi`,
+        // One byte more than the limit tells "too big to read whole" apart from "exactly the limit".
+        [`${prefix}.content`]: sh`[ -f ${path} ] && head -c ${CONTENT_LIMIT + 1} -- ${path}`,
+      }
+    : {
+        [`${prefix}.stat`]: sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%u|%U|%g|%G|%s' -- ${path} && ${resolve} && if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; fi; fi`,
+      };
   return sections;
 }
 
@@ -64,9 +73,10 @@ export function parseFileState(outputs: SectionOutputs, prefix: string): FileSta
   if (target) state.target = target;
   if (sha) state.sha256 = sha;
   const content = outputs[`${prefix}.content`];
-  if (type === 'file' && content && content.code === 0) {
+  if (type === 'file' && content && content.code === 0 && content.bytes.length <= CONTENT_LIMIT) {
     state.content = content.text;
     state.bytes = content.bytes;
+    state.sha256 ??= sha256(content.bytes);
   }
   return state;
 }
