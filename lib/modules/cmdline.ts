@@ -56,6 +56,11 @@ export const cmdline: Module<CmdlineArgs, CmdlineState, CmdlineData> = {
     if (!args.set?.length && !args.replace?.length && !args.remove?.length) {
       argError('cmdline', 'give at least one of set, replace, remove');
     }
+    // A word both wanted and removed would flip on every run.
+    for (const r of args.remove ?? []) {
+      const clash = [...(args.set ?? []), ...(args.replace ?? [])].find((w) => removes(r, w));
+      if (clash) argError('cmdline', `"${clash}" is both set and removed (by "${r}")`);
+    }
   },
   async probe(args, ctx) {
     const candidates = cmdlineCandidates(args, ctx.facts);
@@ -99,6 +104,11 @@ export function parseCmdlineProbe(outputs: SectionOutputs, candidates: string[])
   return { file: text.slice(0, newline), content: text.slice(newline + 1), proc, candidates };
 }
 
+/** Whether a `remove` entry takes this word: an exact word, or `key=` for every word with that key. */
+export function removes(entry: string, word: string): boolean {
+  return entry.endsWith('=') ? word.startsWith(entry) : word === entry;
+}
+
 interface Token {
   space: string;
   word: string;
@@ -128,7 +138,7 @@ export function editCmdline(content: string, args: CmdlineArgs): { content: stri
     added.push(w);
   };
 
-  for (const r of args.remove ?? []) drop((w) => (r.endsWith('=') ? w.startsWith(r) : w === r));
+  for (const r of args.remove ?? []) drop((w) => removes(r, w));
   for (const r of args.replace ?? []) {
     const key = r.slice(0, r.indexOf('=') + 1);
     const first = tokens.findIndex((t) => t.word.startsWith(key));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { editBlock } from '../../lib/modules/blockinfile.js';
-import { editCmdline } from '../../lib/modules/cmdline.js';
+import { cmdline, editCmdline, removes } from '../../lib/modules/cmdline.js';
+import { validateArgs } from '../../lib/modules/args.js';
 import { editLine } from '../../lib/modules/lineinfile.js';
 import { editFstab, fstabLine } from '../../lib/modules/mount.js';
 import { commentSwapLines } from '../../lib/modules/swap.js';
@@ -18,7 +19,8 @@ const text = fc.tuple(fc.array(line, { maxLength: 8 }), fc.boolean()).map(([ls, 
 test('cmdline: idempotent, never a new line, other lines untouched', () => {
   fc.assert(
     fc.property(text, fc.array(word, { maxLength: 4 }), fc.array(word, { maxLength: 3 }), (content, set, remove) => {
-      const args = { set, remove: remove.filter((r) => !set.includes(r)) };
+      // Arguments the module accepts: no word both set and removed (validate() refuses those).
+      const args = { set, remove: remove.filter((r) => !set.some((w) => removes(r, w))) };
       const once = editCmdline(content, args).content;
       assert.equal(editCmdline(once, args).content, once);
       assert.equal(once.split('\n').length, Math.max(1, content.split('\n').length));
@@ -83,4 +85,10 @@ test('fstab, swap lines, hosts: idempotent', () => {
       assert.equal(editHosts(hosts, 'elderberry'), hosts);
     }),
   );
+});
+
+test('cmdline: a word both set and removed is refused (found by the property above)', () => {
+  assert.throws(() => validateArgs(cmdline, { set: ['=a', '_'], remove: ['='] }), /"=a" is both set and removed \(by "="\)/);
+  assert.throws(() => validateArgs(cmdline, { set: ['cgroup_enable=memory'], remove: ['cgroup_enable='] }), /both set and removed/);
+  assert.doesNotThrow(() => validateArgs(cmdline, { set: ['cgroup_enable=memory'], remove: ['cgroup_disable=memory'] }));
 });
