@@ -2,12 +2,13 @@
 // (at most 50 hosts each) that add hosts for the scale workload. Every lab this process started is
 // taken down at the end, on failure, and on Ctrl-C / SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { labDown, labUp, requireState, findHost } from '../lib/lab/lab.js';
 import { run } from '../lib/lab/run.js';
 import { sshArgs, sshRun } from '../lib/lab/ssh.js';
+import { labRepositoryVars } from '../lib/lab/inventory-file.js';
 
 /**
  * Hosts per scale lab (lib/lab/lab.ts allows 50): labs boot one after the other, so that fewer
@@ -47,10 +48,9 @@ export async function bringUpLab(name: string, count: number, dir: string): Prom
     return up();
   });
   log(`${name}: ${count} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const inventory = parse(await readFile(inventoryPath, 'utf8')) as { all?: { vars?: Record<string, unknown> } };
   return {
     hosts: info.hosts.map((h) => ({ ...h, lab: name, keyPath: info.keyPath, knownHostsPath: info.knownHostsPath })),
-    allVars: inventory.all?.vars ?? {},
+    allVars: labRepositoryVars(info.repoUrl),
     knownHostsPath: info.knownHostsPath,
   };
 }
