@@ -1,11 +1,10 @@
 // blockinfile: a block of lines between two marker lines, after Ansible's blockinfile. The markers
 // find the block again on the next run, so the block is replaced as a whole, never duplicated.
 import { argError } from './args.js';
-import { describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
+import { planFileEdit, probeEditedFile } from './file-edit.js';
+import type { FileState } from './file-state.js';
 import { insertIndex } from './lineinfile.js';
 import type { Module, Plan } from './module.js';
-import { ModuleError } from './module.js';
-import { runProbe } from './probe.js';
 import { joinLines, pythonRegExp, splitLines } from './text.js';
 
 export interface BlockInFileArgs {
@@ -59,27 +58,9 @@ export const blockinfile: Module<BlockInFileArgs, FileState> = {
       }
     }
   },
-  async probe(args, ctx) {
-    return parseFileState(await runProbe(ctx, fileSections('file', args.path, { content: true })), 'file');
-  },
+  probe: (args, ctx) => probeEditedFile(ctx, args.path),
   plan(args, state): Plan {
-    const wanted = { mode: args.mode, owner: args.owner, group: args.group };
-    const absent = args.state === 'absent' || !args.block;
-    if (!state.exists) {
-      if (absent) return { actions: [] };
-      if (!args.create) throw new ModuleError(`blockinfile: ${args.path} does not exist (create: true creates it)`);
-    }
-    if (state.exists && state.content === undefined) {
-      throw new ModuleError(`blockinfile: ${args.path} is not a regular file of at most 256 KiB`);
-    }
-    const before = state.content ?? '';
-    const after = editBlock(before, args);
-    if (state.exists && after === before) {
-      const { actions, changes } = planAttributes(args.path, state, wanted);
-      return { actions, summary: describeChanges(args.path, changes) };
-    }
-    const { actions, diffs, changes } = planContent(args.path, after, state, wanted);
-    return { actions, diffs, summary: describeChanges(args.path, changes) };
+    return planFileEdit('blockinfile', args, state, args.state === 'absent' || !args.block, (before) => editBlock(before, args));
   },
 };
 

@@ -2,10 +2,9 @@
 // (the first with firstmatch) is replaced by `line`; without a match the line is inserted unless it
 // is already there. `backrefs` fills \1… from the match and changes nothing when nothing matches.
 import { argError } from './args.js';
-import { describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
+import { planFileEdit, probeEditedFile } from './file-edit.js';
+import type { FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
-import { ModuleError } from './module.js';
-import { runProbe } from './probe.js';
 import { expandBackrefs, findLine, joinLines, pythonRegExp, splitLines } from './text.js';
 
 export interface LineInFileArgs {
@@ -67,27 +66,13 @@ export const lineinfile: Module<LineInFileArgs, FileState> = {
       }
     }
   },
-  async probe(args, ctx) {
-    return parseFileState(await runProbe(ctx, fileSections('file', args.path, { content: true })), 'file');
-  },
+  probe: (args, ctx) => probeEditedFile(ctx, args.path),
   plan(args, state): Plan {
-    const wanted = { mode: args.mode, owner: args.owner, group: args.group };
-    if (!state.exists) {
-      if (args.state === 'absent') return { actions: [] };
-      if (!args.create) throw new ModuleError(`lineinfile: ${args.path} does not exist (create: true creates it)`);
-    }
-    if (state.exists && state.content === undefined) {
-      throw new ModuleError(`lineinfile: ${args.path} is not a regular file of at most 256 KiB`);
-    }
-    const before = state.content ?? '';
-    const after = editLine(before, args);
-    if (state.exists && after === before) {
-      const { actions, changes } = planAttributes(args.path, state, wanted);
-      return { actions, summary: describeChanges(args.path, changes) };
-    }
-    if (!state.exists && args.backrefs && after === '') return { actions: [] };
-    const { actions, diffs, changes } = planContent(args.path, after, state, wanted);
-    return { actions, diffs, summary: describeChanges(args.path, changes) };
+    return planFileEdit('lineinfile', args, state, args.state === 'absent', (before) => {
+      const after = editLine(before, args);
+      // backrefs with no match on a missing file: nothing to create.
+      return !state.exists && args.backrefs && after === '' ? undefined : after;
+    });
   },
 };
 

@@ -2,9 +2,13 @@
 // the lab's pkgs.k8s.io-shaped repository: each kubeadm preflight failure the lab can produce, the
 // memory cgroup fixed through cmdline.txt and a reboot, kubeadm init, admin.conf, Flannel, two
 // joins, the kube-verify Deployment and Service, and the ClusterIP fetched from the control plane.
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
+
+// The first article's Deployment and Service, as it pipes them into kubectl.
+const articleManifest = (name: string) => readFileSync(new URL(`../fixtures/standins/kube-verify-${name}.yaml`, import.meta.url), 'utf8');
 
 const skip = labSkipReason();
 
@@ -144,43 +148,9 @@ describe('the articles\' cluster on lab hosts with the stand-ins', { skip, timeo
   test('kube-verify: namespace, 3-replica Deployment, Service, and the ClusterIP answers', async () => {
     await ok(cp, 'kubectl create namespace kube-verify 2>/dev/null');
     await ok(cp, `cat <<'EOF' | kubectl create -f - 2>/dev/null
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: kube-verify
-  namespace: kube-verify
-  labels:
-    app: kube-verify
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kube-verify
-  template:
-    metadata:
-      labels:
-        app: kube-verify
-    spec:
-      containers:
-      - name: nginx
-        image: quay.io/clcollins/kube-verify:01
-        ports:
-        - containerPort: 8080
-EOF`);
+${articleManifest('deployment')}EOF`);
     await ok(cp, `cat <<'EOF' | kubectl create -f - 2>/dev/null
-apiVersion: v1
-kind: Service
-metadata:
-  name: kube-verify
-  namespace: kube-verify
-spec:
-  selector:
-    app: kube-verify
-  ports:
-    - protocol: TCP
-      port: 80
-      targetPort: 8080
-EOF`);
+${articleManifest('service')}EOF`);
     const rollout = await ok(cp, 'kubectl -n kube-verify rollout status deployment/kube-verify --timeout=120s 2>/dev/null');
     assert.match(rollout, /deployment "kube-verify" successfully rolled out/);
     const ip = (await ok(cp, 'kubectl get -n kube-verify service/kube-verify -o jsonpath={.spec.clusterIP} 2>/dev/null')).trim();

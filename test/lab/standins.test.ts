@@ -1,12 +1,16 @@
 // The Kubernetes stand-ins, run from the source tree against temporary host roots (STANDIN_ROOT)
 // with an API server on a loopback port: kubeadm's preflight failures, init, join (good and bad
 // tokens and CA hashes), kubectl, scheduling and the Service answer, reset.
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { stat } from 'node:fs/promises';
 import { Harness, freePort, initConfig, joinConfig, waitFor, type FakeHost } from '../../lib/lab/standins/harness/local.js';
+
+// The first article's Deployment and Service, as it pipes them into kubectl.
+const articleManifest = (name: string) => readFileSync(new URL(`../fixtures/standins/kube-verify-${name}.yaml`, import.meta.url), 'utf8');
 
 const TAG = '[steer lab stand-in]';
 const skip = process.platform !== 'linux' ? 'the stand-ins need Linux' : undefined;
@@ -259,44 +263,9 @@ describe('a stand-in cluster: init, join, kubectl, the Service answer, reset', {
     assert.equal(r.stdout, 'namespace/kube-verify created\n');
     r = await kubectl(['create', 'namespace', 'kube-verify']);
     assert.match(r.stderr, /Error from server \(AlreadyExists\): namespaces "kube-verify" already exists/);
-    const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: kube-verify
-  namespace: kube-verify
-  labels:
-    app: kube-verify
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kube-verify
-  template:
-    metadata:
-      labels:
-        app: kube-verify
-    spec:
-      containers:
-      - name: nginx
-        image: quay.io/clcollins/kube-verify:01
-        ports:
-        - containerPort: 8080
-`;
-    r = await kubectl(['create', '-f', '-'], deployment);
+    r = await kubectl(['create', '-f', '-'], articleManifest('deployment'));
     assert.equal(r.stdout, 'deployment.apps/kube-verify created\n');
-    r = await kubectl(['apply', '-f', '-'], `apiVersion: v1
-kind: Service
-metadata:
-  name: kube-verify
-  namespace: kube-verify
-spec:
-  selector:
-    app: kube-verify
-  ports:
-    - protocol: TCP
-      port: 80
-      targetPort: 8080
-`);
+    r = await kubectl(['apply', '-f', '-'], articleManifest('service'));
     assert.equal(r.stdout, 'service/kube-verify created\n');
     r = await kubectl(['-n', 'kube-verify', 'rollout', 'status', 'deployment/kube-verify', '--timeout=60s']);
     assert.equal(r.code, 0, r.stderr);
