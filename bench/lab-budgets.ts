@@ -4,11 +4,11 @@
 // `up 3` ≤ 30 s with the image cached, ≤ 64 MB per idle host, `up 10` works.
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ensureImage } from '../lib/lab/image.js';
-import { labDown, labStatus, labUp } from '../lib/lab/lab.js';
-import { hostMemory } from '../lib/lab/memory.js';
-import { checkController } from '../lib/lab/preflight.js';
-import { allLabs } from '../lib/lab/state.js';
+import { ensureImage } from '../lab/image.js';
+import { labDown, labStatus, labUp } from '../lab/lab.js';
+import { hostMemory } from '../lab/memory.js';
+import { checkController } from '../lab/preflight.js';
+import { allLabs } from '../lab/state.js';
 
 const MB = 1024 * 1024;
 const args = process.argv.slice(2);

@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { labDown, labUp, requireState, findHost } from '../lib/lab/lab.js';
-import { run } from '../lib/lab/run.js';
-import { sshArgs, sshRun } from '../lib/lab/ssh.js';
-import { labRepositoryVars } from '../lib/lab/inventory-file.js';
+import { labDown, labUp, requireState, findHost } from '../lab/lab.js';
+import { run } from '../lab/run.js';
+import { sshArgs, sshRun } from '../lab/ssh.js';
+import { labRepositoryVars } from '../lab/inventory-file.js';
 
 /**
- * Hosts per scale lab (lib/lab/lab.ts allows 50): labs boot one after the other, so that fewer
+ * Hosts per scale lab (lab/lab.ts allows 50): labs boot one after the other, so that fewer
  * hosts boot at once and each answers SSH within the lab's 120 s even on a busy 2-core machine.
  */
 const HOSTS_PER_LAB = 25;

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labDown, labUp } from '../lib/lab/lab.js';
+import { labDown, labUp } from '../lab/lab.js';
 import { repeatedRuns, type ProcessResources } from '../test/reliability/load-runs.js';
 import { playbook } from '../test/reliability/support.js';
 

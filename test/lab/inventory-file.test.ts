@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { INVENTORY_HEADER, renderInventory } from '../../lib/lab/inventory-file.js';
-import { labPaths } from '../../lib/lab/paths.js';
-import { planLab } from '../../lib/lab/state.js';
+import { INVENTORY_HEADER, renderInventory } from '../../lab/inventory-file.js';
+import { labPaths } from '../../lab/paths.js';
+import { planLab } from '../../lab/state.js';
 
 test('the lab inventory has the home inventory shape and the lab overrides', () => {
   const state = planLab('default', 4, 3, 0, '/img');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mirrorFromSources } from '../../lib/lab/mirror.js';
+import { mirrorFromSources } from '../../lab/mirror.js';
 
 test('the mirror comes from the controller\'s deb822 sources, skipping security and other suites', () => {
   const text = [

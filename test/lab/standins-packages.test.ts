@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildKubernetesPackages, type KubernetesRepoContent } from '../../lib/lab/standins/index.js';
+import { buildKubernetesPackages, type KubernetesRepoContent } from '../../lab/standins/index.js';
 
 const skip = process.platform !== 'linux' ? 'dpkg-deb needs Linux' : undefined;
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { stat } from 'node:fs/promises';
-import { Harness, freePort, initConfig, joinConfig, waitFor, type FakeHost } from '../../lib/lab/standins/harness/local.js';
+import { Harness, freePort, initConfig, joinConfig, waitFor, type FakeHost } from '../../lab/standins/harness/local.js';
 
 // The first article's Deployment and Service, as it pipes them into kubectl.
 const articleManifest = (name: string) => readFileSync(new URL(`../fixtures/standins/kube-verify-${name}.yaml`, import.meta.url), 'utf8');
@@ -221,7 +221,7 @@ describe('a stand-in cluster: init, join, kubectl, the Service answer, reset', {
   });
 
   test('Flannel makes every node Ready; apply is idempotent', async () => {
-    const manifest = await import('node:fs/promises').then((fs) => fs.readFile(new URL('../../lib/lab/standins/manifests/kube-flannel.yml', import.meta.url), 'utf8'));
+    const manifest = await import('node:fs/promises').then((fs) => fs.readFile(new URL('../../lab/standins/manifests/kube-flannel.yml', import.meta.url), 'utf8'));
     await cp.write('root/kube-flannel.yml', manifest);
     let r = await kubectl(['apply', '-f', '/root/kube-flannel.yml']);
     assert.equal(r.code, 0, r.stderr);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../lib/errors.js';
-import { checkLabName, findHost, hostName, planLab } from '../../lib/lab/state.js';
+import { checkLabName, findHost, hostName, planLab } from '../../lab/state.js';
 
 test('lab "default" names its hosts lab1…, other labs NAME1…', () => {
   assert.equal(hostName('default', 1), 'lab1');

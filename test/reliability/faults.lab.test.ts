@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cutHost, healHost, startHost, stopHost } from '../../lib/lab/lab.js';
-import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
+import { cutHost, healHost, startHost, stopHost } from '../../lab/lab.js';
+import { labSkipReason, startLab, testLabName, type LabHandle } from '../support/lab.js';
 import { recapOf, runSteer } from '../support/steer-cli.js';
 import { eventTime, playbook, sleep, startSteer, stepResult, stepResults } from './support.js';
 
-const LAB = 'rel-faults';
+const LAB = testLabName('rel-faults');
 /** The connection's default connect timeout (lib/connection/ssh.ts). */
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Keepalive: 3 unanswered probes 5 s apart, plus slack for a loaded CI machine. */
@@ -25,7 +25,7 @@ describe('faults on lab hosts', { skip: labSkipReason(), timeout: 12 * 60_000 },
   const onHost = (host: string, command: string) => lab.exec(host, command);
 
   before(async () => {
-    lab = await startLab({ name: LAB, hosts: 3 });
+    lab = await startLab({ name: 'rel-faults', hosts: 3 });
     hosts = lab.hosts.map((h) => h.name);
     work = mkdtempSync(join(tmpdir(), 'steer-rel-faults-'));
   });

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labStatus, stopHost } from '../../lib/lab/lab.js';
-import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
+import { labStatus, stopHost } from '../../lab/lab.js';
+import { labSkipReason, startLab, testLabName, type LabHandle } from '../support/lab.js';
 import { recapOf, runSteer } from '../support/steer-cli.js';
 import { playbook, sleep, startSteer, stepResult } from './support.js';
 
-const LAB = 'rel-reboot';
+const LAB = testLabName('rel-reboot');
 /** Seconds a rebooting lab host stays down: slow, yet kind to CI. */
 const BOOT_DELAY = 20;
 
@@ -21,7 +21,7 @@ describe('reboots that take long or never end', { skip: labSkipReason(), timeout
   const bootId = () => lab.exec(host, 'cat /proc/sys/kernel/random/boot_id');
 
   before(async () => {
-    lab = await startLab({ name: LAB, hosts: 1, bootDelay: BOOT_DELAY });
+    lab = await startLab({ name: 'rel-reboot', hosts: 1, bootDelay: BOOT_DELAY });
     host = lab.hosts[0]!.name;
     work = mkdtempSync(join(tmpdir(), 'steer-rel-reboot-'));
   });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, stopHost } from '../../lib/lab/lab.js';
+import { startHost, stopHost } from '../../lab/lab.js';
 import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
 import { recapOf, repoRoot, runSteer, stepStatuses } from '../support/steer-cli.js';
 
@@ -114,7 +114,7 @@ describe('engine on lab hosts', { skip, timeout: 20 * 60_000 }, () => {
 
   test('an unreachable host is counted apart; the others finish; exit 4', async () => {
     const down = hosts[2]!;
-    await stopHost('engine', down);
+    await stopHost(lab.name, down);
     try {
       const retry = join(work, 'down.retry');
       const started = Date.now();
@@ -127,7 +127,7 @@ describe('engine on lab hosts', { skip, timeout: 20 * 60_000 }, () => {
       assert.equal(readFileSync(retry, 'utf8'), `${down}\n`);
       assert.ok(Date.now() - started < 120_000);
     } finally {
-      await startHost('engine', down);
+      await startHost(lab.name, down);
     }
   });
 

@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labDown, labUp, requireState, findHost } from '../../lib/lab/lab.js';
-import { sshRun } from '../../lib/lab/ssh.js';
+import { labDown, labUp, requireState, findHost } from '../../lab/lab.js';
+import { sshRun } from '../../lab/ssh.js';
 
 export interface LabHandle {
   name: string;
@@ -30,7 +30,16 @@ export function labSkipReason(): string | undefined {
   return undefined;
 }
 
-export async function startLab(options: { name: string; hosts: number; bootDelay?: number }): Promise<LabHandle> {
+/**
+ * A test's lab name, prefixed by STEER_TEST_LAB_PREFIX when set, so that test runs in several
+ * checkouts on one machine never take down each other's labs.
+ */
+export function testLabName(base: string): string {
+  return `${process.env['STEER_TEST_LAB_PREFIX'] ?? ''}${base}`;
+}
+
+export async function startLab(requested: { name: string; hosts: number; bootDelay?: number }): Promise<LabHandle> {
+  const options = { ...requested, name: testLabName(requested.name) };
   const dir = await mkdtemp(join(tmpdir(), `steer-lab-${options.name}-`));
   const inventoryPath = join(dir, 'inventory.yaml');
   let info;

@@ -1,4 +1,4 @@
-// `steer lab …`: real sandbox hosts on this machine (see docs/lab.md). The work is in lib/lab/lab.ts,
+// `steer lab …`: real sandbox hosts on this machine (see docs/lab.md). The work is in lab/lab.ts,
 // shared with the tests; this file parses options and prints.
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -6,10 +6,10 @@ import { maskSecrets } from '../../secrets/masker.js';
 import {
   DEFAULT_INVENTORY, DEFAULT_LAB, cutHost, findHost, healHost, labDown, labStatus, labUp, requireState,
   startHost, stopHost, type LabHostStatus,
-} from '../../lab/lab.js';
-import { checkController } from '../../lab/preflight.js';
-import { runAttached } from '../../lab/run.js';
-import { sshArgs } from '../../lab/ssh.js';
+} from '../../../lab/lab.js';
+import { checkController } from '../../../lab/preflight.js';
+import { runAttached } from '../../../lab/run.js';
+import { sshArgs } from '../../../lab/ssh.js';
 
 const say = (line: string) => process.stdout.write(maskSecrets(line) + '\n');
 const note = (line: string) => process.stderr.write(maskSecrets(`steer lab: ${line}`) + '\n');

@@ -16,7 +16,7 @@ export const STANDIN_PACKAGES: readonly StandinPackage[] = ['kubeadm', 'kubelet'
 
 /**
  * Debian packages the stand-ins depend on. python3, openssl, iproute2, mount and util-linux are in
- * the lab image; the others must be in the lab's Debian repository (lib/lab/repo.ts serves them).
+ * the lab image; the others must be in the lab's Debian repository (lab/repo.ts serves them).
  */
 export const STANDIN_DEPENDS: Readonly<Record<StandinPackage, readonly string[]>> = {
   kubeadm: ['python3 (>= 3.9)', 'openssl', 'iproute2'],

@@ -1,5 +1,5 @@
 // Reaching lab hosts with OpenSSH, strictly: the lab's key, and only the host keys the lab made.
-import { ExitCode, SteerError } from '../errors.js';
+import { ExitCode, SteerError } from '../lib/errors.js';
 import { labPaths } from './paths.js';
 import type { LabHostState, LabState } from './state.js';
 import { run, sleep } from './run.js';

@@ -2,7 +2,7 @@
 // when missing). Each refusal says why, in one line.
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { UserError } from '../errors.js';
+import { UserError } from '../lib/errors.js';
 import { run } from './run.js';
 
 /** Program → Debian package that provides it. */

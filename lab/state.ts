@@ -2,7 +2,7 @@
 // (bridge, namespaces, links, mounts, processes, files), so `down` can remove exactly those, even
 // after a crashed or killed `up`.
 import { mkdir, readFile, readdir, writeFile, rename } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { UserError } from '../lib/errors.js';
 import { REPO_PORT, STATE_ROOT, labPaths } from './paths.js';
 
 export interface LabHostState {

@@ -2,7 +2,7 @@
 //  - debian/: the Debian packages the roles install, downloaded once on the controller with apt
 //    and resolved against the image's installed packages;
 //  - core:/stable:/v1.NN/deb/: repositories shaped like pkgs.k8s.io, one per minor version, with
-//    the Kubernetes stand-ins (lib/lab/standins);
+//    the Kubernetes stand-ins (lab/standins);
 //  - files/: extra files roles fetch (e.g. a pinned CNI manifest).
 // Every repository is signed with the lab's own GPG key.
 import { execFile } from 'node:child_process';

@@ -1,7 +1,7 @@
 // Runs programs on the controller for the lab. Arguments go to execFile as an array, never through a
 // shell, so names and paths are data. Failures carry the program's stderr for the user.
 import { execFile, spawn } from 'node:child_process';
-import { SteerError } from '../errors.js';
+import { SteerError } from '../lib/errors.js';
 
 export interface RunOptions {
   input?: string;

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
+import { UserError } from '../lib/errors.js';
 import { ensureImage } from './image.js';
 import { withLock } from './lock.js';
 import { removeTree, unmountUnder } from './mounts.js';
