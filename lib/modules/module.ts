@@ -106,12 +106,4 @@ export type ArgType =
 export type ArgSpec = Record<string, `${ArgType}${'' | '?'}` | readonly string[]>;
 
 /** A failed module: the message is what the user sees (masked), e.g. the command's stderr. */
-export class ModuleError extends Error {
-  constructor(
-    message: string,
-    readonly result?: Partial<RunResult>,
-  ) {
-    super(message);
-    this.name = 'ModuleError';
-  }
-}
+export { ModuleError } from '../errors.js';

@@ -35,6 +35,8 @@ export type RunEvent =
     }
   | { type: 'command'; host: string; command: string; code: number; stdout: string; stderr: string; durationMs: number }
   | { type: 'warning'; host?: string; message: string }
+  /** Lines for -v: a module's retries; with -vvv the connection's own steps. */
+  | { type: 'log'; host: string; message: string }
   | { type: 'note'; host: string; message: string }
   | { type: 'role-host-end'; role: string; host: string; status: 'ok' | 'changed' | 'failed' | 'unreachable'; counts: { ok: number; changed: number; skipped: number } }
   | { type: 'role-end'; play: string; role: string }

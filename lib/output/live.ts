@@ -58,7 +58,8 @@ export class LiveRenderer implements Renderer {
         else this.print(eventLines(event, this.options));
         return;
       case 'command':
-        if (this.options.verbosity >= 1) this.deferred.push(...eventLines(event, this.options));
+      case 'log':
+        this.deferred.push(...eventLines(event, this.options));
         return;
       default:
         this.print(eventLines(event, this.options));

@@ -1,24 +1,25 @@
-// `steer run`: load → plan → execute → report. Plays run in order; the recap, the retry file and the
-// exit code come from what happened to each host.
+// The execute stage of `steer run` (load → plan → execute → report): the plan's plays in order;
+// the recap, the retry file and the exit code come from what happened to each host.
 import { basename, dirname, extname, join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { chooseRenderer } from '../output/choose.js';
 import type { Renderer } from '../output/events.js';
 import { writeRetryFile } from './retry-file.js';
 import { Reporter } from './reporter.js';
-import type { RunRequest } from './request.js';
-import { RunContext } from './run-context.js';
+import type { RunPlan } from '../plan/plan.js';
+import { RunStopped } from '../errors.js';
 import { runPlay } from './play.js';
-import { RunStopped } from './signals.js';
+import { RunState } from './run-state.js';
 
 /** How long running commands may go on after Ctrl-C before their connections are closed. */
 const INTERRUPT_GRACE_MS = 10_000;
 
-export async function runPlaybook(request: RunRequest, renderer?: Renderer): Promise<number> {
+/** Executes a plan; returns the exit code (ExitCode). Never throws for what happens on hosts. */
+export async function runPlaybook(plan: RunPlan, renderer?: Renderer): Promise<number> {
   const started = Date.now();
-  const reporter = new Reporter(renderer ?? chooseRenderer(request));
-  const limited = request.limit ? request.inventory.select(request.limit) : undefined;
-  const run = new RunContext(request, reporter, limited);
+  const { playbook, options } = plan.input;
+  const reporter = new Reporter(renderer ?? chooseRenderer(options));
+  const run = new RunState(plan, reporter);
 
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -40,8 +41,8 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
   process.on('SIGTERM', onSignal);
 
   try {
-    reporter.emit({ type: 'playbook-start', playbook: request.playbook.path, check: request.check });
-    for (const play of request.playbook.plays) {
+    reporter.emit({ type: 'playbook-start', playbook: playbook.path, check: options.check });
+    for (const play of plan.plays) {
       if (run.stopping()) break;
       try {
         await runPlay(play, run);
@@ -64,8 +65,8 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
   const unreachable = hosts.filter((h) => h.status === 'unreachable').map((h) => h.name);
   let retryFile: string | undefined;
   if (failed.length + unreachable.length > 0) {
-    const pb = request.playbook.path;
-    retryFile = request.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
+    const pb = playbook.path;
+    retryFile = options.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
     writeRetryFile(retryFile, [...unreachable, ...failed].sort());
   }
   if (run.stoppedBecause && !interrupted) reporter.emit({ type: 'warning', message: `run stopped: ${run.stoppedBecause}` });
