@@ -100,6 +100,8 @@ export class LiveRenderer implements Renderer {
   async flush(): Promise<void> {
     if (this.running) await this.running;
     this.running = undefined;
+    // The role's view is settled: events after it (facts of the next play …) must not redraw it.
+    this.hosts.clear();
     this.print(this.deferred);
     this.deferred = [];
   }

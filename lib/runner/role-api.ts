@@ -43,7 +43,8 @@ export interface CommandOptions {
 
 /**
  * zx-style tagged template bound to the host: interpolations are quoted.
- * `$` changes things: skipped in check mode, rejects on a non-zero exit.
+ * `$` changes things: it rejects on a non-zero exit; in check mode it does not run, the step reports
+ * it as `would run: <command>` (changed) and gets empty output back.
  * `$({ stdin: token })\`kubeadm ...\`` passes options.
  */
 export interface Shell {
@@ -64,7 +65,7 @@ export interface RoleContext<V = Record<string, unknown>> {
   step(name: string, body: StepBody): Promise<StepResult>;
   step(name: string, options: StepOptions, body: StepBody): Promise<StepResult>;
   step(name: string, optionsOrBody: StepOptions | StepBody, body?: StepBody): Promise<StepResult>;
-  /** Commands that change the host (skipped in check mode). */
+  /** Commands that change the host (in check mode: not run, reported as "would run"). */
   $: Shell;
   /** Read-only commands: run in check mode too, never reject (look at `code`/`ok`). */
   probe: Shell;
@@ -86,7 +87,7 @@ export interface RoleContext<V = Record<string, unknown>> {
   groups: Record<string, string[]>;
   /** The hosts running this role now (this play's batch, without failed ones), like ansible_play_batch. */
   playHosts: string[];
-  /** Stops this host with a clear message (counted as failed). */
+  /** Stops this host with a clear message (counted as failed; a step's ignoreErrors covers it). */
   fail(message: string): never;
   /** A warning shown in the output. */
   warn(message: string): void;

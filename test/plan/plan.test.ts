@@ -97,3 +97,15 @@ test('steer inventory --host renders templates like a run; --raw shows them as w
   const raw = steerJson(['inventory', '-i', inventory, '--host', 'w1', '--raw']).json;
   assert.equal(raw.greeting, "hello {{ inventory_hostname }} of {{ groups['all'] | length }}");
 });
+
+test('on a terminal, a play shows only its own hosts (no lines left from the previous play)', { skip: spawnSync('script', ['--version']).status !== 0 ? 'no script(1) to give steer a terminal' : false }, (t) => {
+  const out = scratch(t);
+  const command = `stty cols 100 rows 40; ${process.execPath} ${steerBin} run ${join(dir, 'twoplays.yaml')} -i ${inventory} -e out_dir=${out} --retry-file ${join(out, 'retry')}`;
+  const r = spawnSync('script', ['-qec', command, join(out, 'typescript')], { encoding: 'utf8', env: { ...process.env, CI: '' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  // What the terminal showed, escape sequences and carriage returns removed.
+  const screen = readFileSync(join(out, 'typescript'), 'utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+  const secondPlay = screen.slice(screen.indexOf('PLAY [Control plane]'));
+  assert.match(secondPlay, /c1: /);
+  assert.doesNotMatch(secondPlay.slice(0, secondPlay.indexOf('PLAY RECAP')), /w1/);
+});
