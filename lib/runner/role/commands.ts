@@ -29,11 +29,11 @@ export async function runReported(
   target: HostState,
   command: Command,
   env: CommandEnv,
-  options: RunOptions & { noLog?: boolean } = {},
+  options: RunOptions & { noLog?: boolean; raw?: boolean } = {},
 ): Promise<RunResult> {
   if (!target.connection) throw new Error(`host ${target.name} is not connected in this run`);
   const started = Date.now();
-  const { noLog, ...runOptions } = options;
+  const { noLog, raw, ...runOptions } = options;
   const r = await target.connection.run(command, { become: env.become, becomeUser: env.becomeUser, ...runOptions });
   env.reporter.emit({
     type: 'command',
@@ -43,6 +43,7 @@ export async function runReported(
     stdout: noLog ? HIDDEN : r.stdout,
     stderr: noLog ? HIDDEN : r.stderr,
     durationMs: Date.now() - started,
+    ...(raw ? { raw } : {}),
   });
   return r;
 }
@@ -61,6 +62,7 @@ export function hostExecutor(target: HostState, steps: Steps, env: CommandEnv): 
       become: options.become ?? env.become,
       timeoutMs: options.timeoutMs,
       noLog: options.noLog,
+      raw: mutating,
     });
     if (step) {
       step.mutated = true;

@@ -92,6 +92,7 @@ export class Steps {
       status: status as 'ok' | 'changed' | 'skipped',
       checkOnly: this.env.check && status === 'changed' ? true : undefined,
       message: status === 'changed' ? summary || undefined : undefined,
+      wouldRun: open.wouldRun.length ? open.wouldRun : undefined,
       diffs: diffs.length ? diffs : undefined,
       durationMs: Date.now() - started,
     });
