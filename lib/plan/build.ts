@@ -6,6 +6,7 @@ import { evaluatePattern, splitHostPattern, unmatchedWarning } from '../inventor
 import type { Play } from '../playbook/playbook.js';
 import { serialBatches } from '../runner/batches.js';
 import { loadRole } from '../runner/role-loader.js';
+import { matchesStartAt } from '../runner/start-at.js';
 import { shouldRun, type TagFilter } from '../runner/tags.js';
 import { HostVariables, type PlayVarsScope } from '../vars/host-vars.js';
 import type { ListedStep, PlayPlan, RolePlan, RunInput, RunPlan } from './plan.js';
@@ -37,7 +38,7 @@ export async function buildPlan(input: RunInput, options: PlanOptions = {}): Pro
     const hosts = allowed ? result.hosts.filter((h) => allowed!.has(h)) : result.hosts;
     const batches = serialBatches(hosts, play.serial);
     const partial: PlayPlan = { play, index, hosts, batches, roles: [] };
-    const needSteps = options.walk === true || filter.tags.length > 0 || filter.skipTags.length > 0;
+    const needSteps = options.walk === true || filter.tags.length > 0 || filter.skipTags.length > 0 || o.startAtStep !== undefined;
     for (const ref of play.roles) {
       const tags = [...new Set([...play.tags, ...ref.tags, ref.name])];
       const steps = needSteps ? await roleSteps(partial, ref, tags, vars) : undefined;
@@ -47,7 +48,26 @@ export async function buildPlan(input: RunInput, options: PlanOptions = {}): Pro
     }
     plays.push(partial);
   }
+  if (o.startAtStep !== undefined) startAt(plays, o.startAtStep);
   return { input, plays, warnings: [...warnings] };
+}
+
+/**
+ * --start-at-step: the plays and roles before the first step that matches do not run; the role
+ * holding it starts there. Throws UserError when no step matches (as ansible-playbook does).
+ */
+function startAt(plays: PlayPlan[], pattern: string): void {
+  for (const play of plays) {
+    for (const role of play.roles) {
+      if (role.steps?.some((s) => matchesStartAt(pattern, s.role, s.name))) {
+        role.startAt = { pattern, role: role.ref.name };
+        return;
+      }
+      role.selected = false;
+    }
+    play.skippedByStartAt = true;
+  }
+  throw new UserError(`--start-at-step '${pattern}': no step of the playbook matches (expected a step name, a glob such as 'kubeadm*', or 'role : step'; see --list-tasks)`, 'START_AT_NO_MATCH');
 }
 
 /** The variables service as the plan uses it (pre-run: no facts, nothing published). */

@@ -25,6 +25,10 @@ export interface RunOptions {
   retryFile?: string;
   /** The -i arguments, as given (ansible_inventory_sources). */
   inventorySources: string[];
+  /** Run notified handlers even on hosts that failed (--force-handlers). */
+  forceHandlers?: boolean;
+  /** Start at the first step matching this (--start-at-step). */
+  startAtStep?: string;
 }
 
 /** The loaded inputs of a run (the load stage's result). */
@@ -51,6 +55,8 @@ export interface RolePlan {
   selected: boolean;
   /** Its steps, when the role was walked (listings, or tag selection that needs step tags). */
   steps?: ListedStep[];
+  /** --start-at-step: this role holds the first matching step; its steps before it do not run. */
+  startAt?: { pattern: string; role: string };
 }
 
 export interface PlayPlan {
@@ -62,6 +68,8 @@ export interface PlayPlan {
   /** `serial` batches of those hosts (one batch without serial). */
   batches: string[][];
   roles: RolePlan[];
+  /** --start-at-step: the step is in a later play, so this one does not run. */
+  skippedByStartAt?: boolean;
 }
 
 export interface RunPlan {

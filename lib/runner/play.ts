@@ -9,7 +9,9 @@ import type { PlayVarsScope } from '../vars/host-vars.js';
 import { gatherFacts } from '../facts/gather.js';
 import { connectHosts, gatherFactsStep } from './connect.js';
 import type { HostState } from './host-state.js';
-import { applyFailurePolicy } from './policy.js';
+import { applyFailurePolicy, stopWhenBatchFailed } from './policy.js';
+import { OnceSteps } from './role/steps.js';
+import { startAtMatcher } from './start-at.js';
 import { loadRole } from './role-loader.js';
 import { runRoleOnHost, type RoleEnv, type RoleOutcome } from './role-on-host.js';
 import type { RunState } from './run-state.js';
@@ -18,17 +20,20 @@ const DEFAULT_REBOOT_TIMEOUT_S = 600;
 
 export async function runPlay(plan: PlayPlan, run: RunState): Promise<void> {
   const { play } = plan;
-  const hosts = plan.hosts.map((h) => run.host(h)).filter((h) => h.active);
-  run.reporter.emit({ type: 'play-start', play: play.name, pattern: play.hosts, hosts: hosts.map((h) => h.name) });
+  // --start-at-step: the plays before the one holding the step do not run at all.
+  if (plan.skippedByStartAt) return;
+  // Hosts join the run (and the recap) when their batch starts, as in Ansible.
+  const hosts = plan.hosts.filter((h) => run.isActive(h));
+  run.reporter.emit({ type: 'play-start', play: play.name, pattern: play.hosts, hosts });
   if (hosts.length === 0) {
     run.reporter.emit({ type: 'warning', message: `play '${play.name}': no hosts to run on (pattern '${play.hosts}')` });
     return;
   }
   const limit = pLimit(Math.max(1, run.plan.input.options.forks));
   for (const names of plan.batches) {
-    const batch = names.map((n) => run.host(n)).filter((h) => h.active);
-    if (batch.length === 0) continue;
     run.checkStopped();
+    const batch = names.filter((n) => run.isActive(n)).map((n) => run.host(n));
+    if (batch.length === 0) continue;
     await connectHosts(run, batch);
     if (play.gatherFacts) await Promise.all(batch.filter((h) => h.active).map((h) => limit(() => gatherFactsStep(run, h))));
     const scope = playScope(plan, run, batch);
@@ -37,16 +42,19 @@ export async function runPlay(plan: PlayPlan, run: RunState): Promise<void> {
       if (!role.selected) continue;
       if (batch.every((h) => !h.active)) break;
       run.checkStopped();
-      await runRoleOnBatch(role, batch, { scope, env, run, limit });
-      applyFailurePolicy(play, batch, run);
+      const policy = () => applyFailurePolicy(play, role.ref, batch, run);
+      const roleRun = { ...env, onFailure: policy, once: new OnceSteps(), ...(role.startAt ? { startAt: startAtMatcher(role.startAt) } : {}) };
+      await runRoleOnBatch(role, batch, { scope, env: roleRun, run, limit });
+      policy();
     }
+    stopWhenBatchFailed(batch, run);
   }
   run.reporter.emit({ type: 'play-end', play: play.name });
 }
 
 /** The play as the variables service sees it (ansible_play_hosts, ansible_play_batch …). */
 function playScope(plan: PlayPlan, run: RunState, batch: HostState[]): PlayVarsScope {
-  const active = (names: readonly string[]) => names.filter((n) => run.host(n).active);
+  const active = (names: readonly string[]) => names.filter((n) => run.isActive(n));
   return {
     name: plan.play.name,
     hosts: plan.hosts,
@@ -72,7 +80,9 @@ async function runRoleOnBatch(role: RolePlan, batch: HostState[], { scope, env, 
   const { reporter } = run;
   const definition = await loadRole(role.ref);
   const prepared = batch.filter((h) => h.active).map((host) => ({ host, vars: hostRoleVars(role, host, scope, run) }));
-  const shown = prepared.filter((p) => p.vars !== 'failed');
+  const runnable = prepared.filter((p) => p.vars !== 'failed');
+  // run_once on a role entry: the first host that runs it runs it for the batch.
+  const shown = role.ref.runOnce ? runnable.filter((p) => p.vars !== 'skipped').slice(0, 1) : runnable;
   reporter.emit({ type: 'role-start', play: scope.name, role: role.ref.name, hosts: shown.map((p) => p.host.name) });
   try {
     await Promise.all(
@@ -136,5 +146,8 @@ function roleEnv(plan: PlayPlan, scope: PlayVarsScope, run: RunState): RoleEnv {
     checkStopped: () => run.checkStopped(),
     stopping: () => run.stopping(),
     rebootTimeoutMs: (vars) => Number(vars['reboot_timeout'] ?? DEFAULT_REBOOT_TIMEOUT_S) * 1000,
+    onFailure: () => {},
+    forceHandlers: play.forceHandlers || o.forceHandlers === true,
+    once: new OnceSteps(),
   };
 }

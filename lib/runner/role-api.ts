@@ -18,6 +18,11 @@ export interface StepOptions {
   when?: boolean;
   /** Failures are reported and counted as ignored; the host goes on. */
   ignoreErrors?: boolean;
+  /**
+   * Run on one host of the batch only (the first to reach the step); every host gets its result,
+   * and fails with it (Ansible's run_once).
+   */
+  runOnce?: boolean;
 }
 
 // Bodies are async functions: TypeScript then keeps `return 'ok'` as the literal status.

@@ -13,7 +13,7 @@ import { createRoleContext, NO_FACTS } from './role/context.js';
 import { Handlers } from './role/handlers.js';
 import { moduleContext, stepModules } from './role/modules.js';
 import { makeShell } from './role/shell.js';
-import { Steps } from './role/steps.js';
+import { Steps, type OnceSteps } from './role/steps.js';
 import type { TagFilter } from './tags.js';
 
 /** What the play gives every role it runs on a host. */
@@ -32,6 +32,14 @@ export interface RoleEnv {
   checkStopped(): void;
   stopping(): boolean;
   rebootTimeoutMs(vars: Vars): number;
+  /** Called when a step fails a host: the play's stop rules are checked at once. */
+  onFailure(): void;
+  /** Notified handlers run even when the host failed later in the role (force_handlers). */
+  forceHandlers: boolean;
+  /** --start-at-step, for the role holding that step: steps before it are not run. */
+  startAt?: (step: string) => boolean;
+  /** The role's run_once steps on this batch, shared by its hosts. */
+  once: OnceSteps;
 }
 
 export interface RoleOutcome {
@@ -46,7 +54,21 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     (name) => builtinHandler(name, host, vars, env),
     env.check,
   );
-  const steps = new Steps(host, { role: ref.name, roleTags: [...env.play.tags, ...ref.tags, ref.name], tags: env.tags, check: env.check, reporter: env.reporter, checkStopped: env.checkStopped }, (n) => handlers.notify(n));
+  const steps = new Steps(
+    host,
+    {
+      role: ref.name,
+      roleTags: [...env.play.tags, ...ref.tags, ref.name],
+      tags: env.tags,
+      check: env.check,
+      reporter: env.reporter,
+      checkStopped: env.checkStopped,
+      onFailure: env.onFailure,
+      once: env.once,
+      ...(env.startAt ? { startAt: env.startAt } : {}),
+    },
+    (n) => handlers.notify(n),
+  );
   const facts = () => host.facts ?? NO_FACTS;
   const shellsOn = (target: HostState) => {
     const exec = hostExecutor(target, steps, commandEnv);
@@ -82,7 +104,9 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
       // An error outside any step: a bug in the role script, fail() between steps, a bad handler.
       host.status = 'failed';
       env.reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role script)', status: 'failed', message: (err as Error).message, durationMs: 0 });
+      env.onFailure();
     }
+    if (env.forceHandlers && host.status === 'failed') await handlers.flush(steps).catch(() => {});
     return { status: host.status === 'unreachable' ? 'unreachable' : 'failed', counts: steps.counts };
   }
   return { status: steps.counts.changed > 0 ? 'changed' : 'ok', counts: steps.counts };

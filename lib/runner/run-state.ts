@@ -43,6 +43,11 @@ export class RunState {
     return h;
   }
 
+  /** Whether a host can still run: not failed or unreachable earlier (read without adding it). */
+  isActive(name: string): boolean {
+    return this.hosts.get(name)?.active ?? true;
+  }
+
   /** What a host gathered and published, if it is part of the run (read without adding it). */
   runtimeOf(name: string): HostRuntime | undefined {
     const h = this.hosts.get(name);

@@ -39,6 +39,8 @@ interface RunFlags extends VaultPasswordOptions, ConnectionFlags {
   json?: boolean;
   retryFile?: string;
   rolesPath?: string[];
+  forceHandlers?: boolean;
+  startAtStep?: string;
 }
 
 /** Where the command prints: stdout and stderr, masked; tests pass their own. */
@@ -73,6 +75,8 @@ async function load(playbookArg: string, flags: RunFlags, io: RunIO): Promise<Ru
     output: flags.json ? ('json' as const) : ('auto' as const),
     hostKeyChecking: parseHostKeyChecking(flags.hostKeyChecking),
     inventorySources: flags.inventory,
+    ...(flags.forceHandlers ? { forceHandlers: true } : {}),
+    ...(flags.startAtStep !== undefined ? { startAtStep: flags.startAtStep } : {}),
   };
   // Before any file is read: vars files and values may be encrypted with ansible-vault.
   await applyVaultOptions(flags, cwd);
@@ -140,6 +144,8 @@ export function registerRunCommand(program: Command, engine: RunEngine = default
     .option('--list-tags', 'print the tags of each play (play, role and step tags), run nothing')
     .option('--syntax-check', 'load and validate the playbook, its roles and their variable declarations, run nothing')
     .option('--json', 'print one JSON event per line instead of the live view')
+    .option('--force-handlers', 'run notified handlers even on hosts that failed (like the play key force_handlers)')
+    .option('--start-at-step <name>', 'start at the first step with this name (or glob, or "role : step"); everything before it is skipped')
     .option('--retry-file <path>', 'where failed and unreachable hosts are written (default: PLAYBOOK.retry next to the playbook)');
   connectionOptions(command);
   command.addHelpText(

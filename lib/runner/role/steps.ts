@@ -28,20 +28,32 @@ export interface StepsEnv {
   reporter: Reporter;
   /** Throws RunStopped when the run is stopping. */
   checkStopped(): void;
+  /** Called when a step fails the host (the play checks its stop rules at once). */
+  onFailure?(): void;
+  /** --start-at-step: steps before the first one whose name matches are not run (nor shown). */
+  startAt?: (step: string) => boolean;
+  /** run_once steps of this role on this batch: the first host to reach one runs it for all. */
+  once?: OnceSteps;
 }
 
 export type StepKind = 'step' | 'handler';
 
+const NOT_SELECTED: StepResult = { status: 'skipped', results: [] };
+
 export class Steps {
   readonly counts = { ok: 0, changed: 0, skipped: 0 };
   private open: OpenStep | undefined;
+  private started: boolean;
+  private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly host: HostState,
     private readonly env: StepsEnv,
     /** Called with the handlers a changed step notifies. */
     private readonly onChanged: (notify: string[]) => void,
-  ) {}
+  ) {
+    this.started = env.startAt === undefined;
+  }
 
   /** The step running now; throws when called outside one (e.g. `$` between steps). */
   current(what: string): OpenStep {
@@ -52,8 +64,23 @@ export class Steps {
   /** Runs one step (or handler) and reports it; throws HostFailed when it fails the host. */
   async run(name: string, options: StepOptions, body: StepBody, kind: StepKind = 'step'): Promise<StepResult> {
     this.env.checkStopped();
-    if (kind === 'step' && !shouldRun([...this.env.roleTags, ...(options.tags ?? [])], this.env.tags)) return { status: 'skipped', results: [] };
     if (this.open) throw new Error(`step('${name}') cannot be nested inside another step`);
+    if (kind === 'handler') return this.execute(name, options, body, kind);
+    // The n-th step of this name: the same step on every host, for run_once.
+    const occurrence = (this.seen.get(name) ?? 0) + 1;
+    this.seen.set(name, occurrence);
+    if (!this.started) this.started = this.env.startAt!(name);
+    if (!this.started || !shouldRun([...this.env.roleTags, ...(options.tags ?? [])], this.env.tags)) return NOT_SELECTED;
+    if (!options.runOnce || !this.env.once) return this.execute(name, options, body, kind);
+    try {
+      return await this.env.once.run(`${name}\u0000${occurrence}`, this.host.name, () => this.execute(name, options, body, kind));
+    } catch (err) {
+      if (err instanceof RunOnceFailed) this.failWith(name, err.message);
+      throw err;
+    }
+  }
+
+  private async execute(name: string, options: StepOptions, body: StepBody, kind: StepKind): Promise<StepResult> {
     const base = { host: this.host.name, role: this.env.role, step: name, handler: kind === 'handler' || undefined };
     if (options.when === false) {
       this.counts.skipped++;
@@ -75,6 +102,14 @@ export class Steps {
     } finally {
       this.open = undefined;
     }
+  }
+
+  /** Fails this host with the failure of a run_once step that ran on another host. */
+  private failWith(name: string, message: string): never {
+    this.host.status = 'failed';
+    this.env.reporter.emit({ type: 'step-result', host: this.host.name, role: this.env.role, step: name, status: 'failed', message, durationMs: 0 });
+    this.env.onFailure?.();
+    throw new HostFailed(this.host.name, message);
   }
 
   private finish(base: StepBase, options: StepOptions, open: OpenStep, status: StepResult['status'], started: number): StepResult {
@@ -105,6 +140,7 @@ export class Steps {
     if (err instanceof UnreachableError) {
       this.host.status = 'unreachable';
       this.env.reporter.emit({ type: 'step-result', ...base, status: 'unreachable', message, durationMs });
+      this.env.onFailure?.();
       throw new HostFailed(this.host.name, message);
     }
     // Ansible's ignore_errors covers failed results, not mistakes in the role script itself.
@@ -114,7 +150,43 @@ export class Steps {
     }
     this.host.status = 'failed';
     this.env.reporter.emit({ type: 'step-result', ...base, status: 'failed', message, durationMs });
+    this.env.onFailure?.();
     throw new HostFailed(this.host.name, message);
+  }
+}
+
+/**
+ * run_once, as Ansible's: a step marked runOnce runs on one host of the batch — here the first to
+ * reach it, so a host that failed earlier never holds the others up — and its result is every
+ * host's. When it fails there, the other hosts fail with it.
+ */
+export class OnceSteps {
+  private readonly runs = new Map<string, { host: string; result: Promise<StepResult> }>();
+
+  async run(key: string, host: string, execute: () => Promise<StepResult>): Promise<StepResult> {
+    const first = this.runs.get(key);
+    if (!first) {
+      const result = execute();
+      this.runs.set(key, { host, result });
+      return result;
+    }
+    try {
+      return await first.result;
+    } catch (err) {
+      if (err instanceof HostFailed) throw new RunOnceFailed(first.host, err.message);
+      throw err;
+    }
+  }
+}
+
+/** A run_once step failed on the host that ran it: the hosts that share its result fail too. */
+export class RunOnceFailed extends Error {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super(`run_once step failed on ${host}: ${reason}`);
+    this.name = 'RunOnceFailed';
   }
 }
 
