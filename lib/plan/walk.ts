@@ -66,6 +66,7 @@ async function walkOnce(ref: RoleRef, role: RoleDefinition<any>, scope: WalkScop
     warn: () => {},
     note: () => {},
     on: () => shells,
+    local: { ...shells, m: bindModules({} as ModuleContext, async () => ({ changed: false })) },
   });
   try {
     await role.run(ctx);

@@ -99,10 +99,18 @@ export interface RoleContext<V = Record<string, unknown>> {
   /** Information for the user, shown under the step (e.g. the cluster's nodes at the end). */
   note(message: string): void;
   /**
-   * Commands on another host of the run (like Ansible's delegate_to), over that host's connection:
-   * e.g. a worker labelling its node through the control plane's kubectl.
+   * Commands on another host of the inventory (like Ansible's delegate_to), over that host's
+   * connection — opened on first use when the host is not part of the run (e.g. the control plane
+   * when --limit names only a new worker): e.g. a worker labelling its node through the control
+   * plane's kubectl. When that host cannot be reached, the step fails (this host is not unreachable).
    */
   on(host: string): { $: Shell; probe: Shell };
+  /**
+   * The controller itself (Ansible's delegate_to: localhost), as the user running steer: commands
+   * and modules there, inside the current step, check mode honoured — e.g. writing a fetched
+   * kubeconfig with `local.m.file({ path, content, mode: '0600' })`.
+   */
+  local: { $: Shell; probe: Shell; m: ModuleCalls };
   /** Command values for building bigger commands: sh`…` quotes every interpolation. */
   sh(strings: TemplateStringsArray, ...values: ShellValue[]): Command;
 }

@@ -8,7 +8,7 @@ import type { HostState } from './host-state.js';
 import { rebootAndWait } from './reboot.js';
 import type { Reporter } from './reporter.js';
 import type { RoleDefinition, StepReturn } from './role-api.js';
-import { hostExecutor, type CommandEnv } from './role/commands.js';
+import { delegatedExecutor, type CommandEnv } from './role/commands.js';
 import { createRoleContext, NO_FACTS } from './role/context.js';
 import { Handlers } from './role/handlers.js';
 import { moduleContext, stepModules } from './role/modules.js';
@@ -27,8 +27,10 @@ export interface RoleEnv {
   /** The play's batch, failed hosts removed (ansible_play_batch). */
   playHosts: string[];
   gatherFacts(host: HostState): Promise<Facts>;
-  /** Another host of the run (for on(host)). */
-  hostState(name: string): HostState;
+  /** Another host, connected on demand (for on(host)); throws HostError when it cannot be reached. */
+  delegate(name: string): Promise<HostState>;
+  /** The controller (for `local`). */
+  controller(): HostState;
   checkStopped(): void;
   stopping(): boolean;
   rebootTimeoutMs(vars: Vars): number;
@@ -70,10 +72,12 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     (n) => handlers.notify(n),
   );
   const facts = () => host.facts ?? NO_FACTS;
-  const shellsOn = (target: HostState) => {
-    const exec = hostExecutor(target, steps, commandEnv);
+  const shellsOn = (target: () => Promise<HostState>, env: CommandEnv = commandEnv) => {
+    const exec = delegatedExecutor(target, steps, env);
     return { $: makeShell(exec, true), probe: makeShell(exec, false) };
   };
+  const controller = env.controller();
+  const controllerEnv: CommandEnv = { ...commandEnv, become: false, becomeUser: undefined };
   const log = (message: string) => env.reporter.emit({ type: 'log', host: host.name, message });
   const ctx = createRoleContext({
     host: host.name,
@@ -82,8 +86,9 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     facts,
     check: env.check,
     step: (name, options, body) => steps.run(name, options, body),
-    ...shellsOn(host),
+    ...shellsOn(async () => host),
     m: stepModules(moduleContext(host, facts, { ...commandEnv, log }), steps),
+    local: { ...shellsOn(async () => controller, controllerEnv), m: stepModules(moduleContext(controller, () => NO_FACTS, { ...controllerEnv, log }), steps) },
     notify: (h) => handlers.notify([h]),
     flushHandlers: () => handlers.flush(steps),
     publish: (key, value) => void (host.published[key] = value),
@@ -92,7 +97,7 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     playHosts: env.playHosts,
     warn: (message) => env.reporter.emit({ type: 'warning', host: host.name, message }),
     note: (message) => env.reporter.emit({ type: 'note', host: host.name, message }),
-    on: (name) => shellsOn(env.hostState(name)),
+    on: (name) => shellsOn(() => env.delegate(name)),
   });
 
   try {

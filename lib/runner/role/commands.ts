@@ -48,6 +48,11 @@ export async function runReported(
   return r;
 }
 
+/** An executor whose host is found (and connected) on first use: `on(host)`, `local`. */
+export function delegatedExecutor(target: () => Promise<HostState>, steps: Steps, env: CommandEnv): ShellExecutor {
+  return async (command, options, mutating) => hostExecutor(await target(), steps, env)(command, options, mutating);
+}
+
 /** The executor behind a role's `$` and `probe` (and `on(host)`'s) on `target`. */
 export function hostExecutor(target: HostState, steps: Steps, env: CommandEnv): ShellExecutor {
   return async (command: Command, options: CommandOptions, mutating: boolean) => {

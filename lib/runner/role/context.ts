@@ -33,6 +33,7 @@ export interface RoleParts {
   warn(message: string): void;
   note(message: string): void;
   on(host: string): { $: Shell; probe: Shell };
+  local: { $: Shell; probe: Shell; m: ModuleCalls };
 }
 
 /** A facts object for plays that do not gather facts: any read explains why it is empty. */
@@ -81,6 +82,7 @@ export function createRoleContext(parts: RoleParts): RoleContext<any> {
     warn: parts.warn,
     note: parts.note,
     on: parts.on,
+    local: parts.local,
     sh,
   };
 }
