@@ -15,6 +15,7 @@ import { moduleContext, stepModules } from './role/modules.js';
 import { makeShell } from './role/shell.js';
 import { Steps, type OnceSteps } from './role/steps.js';
 import type { TagFilter } from './tags.js';
+import { throttled } from './throttle.js';
 
 /** What the play gives every role it runs on a host. */
 export interface RoleEnv {
@@ -67,6 +68,8 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
       checkStopped: env.checkStopped,
       onFailure: env.onFailure,
       once: env.once,
+      // The run's reporter identifies the run: throttles are per run, by play, role and step.
+      throttle: (step, limit, body) => throttled(env.reporter, { play: env.play.name, role: ref.name, step }, limit, body),
       ...(env.startAt ? { startAt: env.startAt } : {}),
     },
     (n) => handlers.notify(n),

@@ -34,6 +34,8 @@ export interface StepsEnv {
   startAt?: (step: string) => boolean;
   /** run_once steps of this role on this batch: the first host to reach one runs it for all. */
   once?: OnceSteps;
+  /** `throttle`: runs `body` once fewer than `limit` hosts are inside this step (see throttle.ts). */
+  throttle?(step: string, limit: number, body: () => Promise<StepResult>): Promise<StepResult>;
 }
 
 export type StepKind = 'step' | 'handler';
@@ -71,6 +73,17 @@ export class Steps {
     this.seen.set(name, occurrence);
     if (!this.started) this.started = this.env.startAt!(name);
     if (!this.started || !shouldRun([...this.env.roleTags, ...(options.tags ?? [])], this.env.tags)) return NOT_SELECTED;
+    if (options.throttle !== undefined && options.when !== false && this.env.throttle) {
+      const { throttle, ...rest } = options;
+      return this.env.throttle(name, throttle, () => this.gated(name, rest, body, occurrence));
+    }
+    return this.gated(name, options, body, occurrence);
+  }
+
+  /** The step once selected: run_once shares it across the batch, else it runs here. */
+  private async gated(name: string, options: StepOptions, body: StepBody, occurrence: number): Promise<StepResult> {
+    const kind: StepKind = 'step';
+    this.env.checkStopped(); // a throttled step may have waited while the run began to stop
     if (!options.runOnce || !this.env.once) return this.execute(name, options, body, kind);
     try {
       return await this.env.once.run(`${name}\u0000${occurrence}`, this.host.name, () => this.execute(name, options, body, kind));
