@@ -29,6 +29,7 @@ import type {
 import type { Reporter } from './reporter.js';
 import { CheckModeSkip, HostFailed, RunStopped } from './signals.js';
 import { shouldRun, type TagFilter } from './tags.js';
+import { throttled } from './throttle.js';
 
 /** What the play gives every host-role run. */
 export interface RoleRunEnv {
@@ -177,6 +178,11 @@ export async function runRoleOnHost(
   };
 
   const runStep = async (name: string, options: StepOptions, body: StepBody, handler = false): Promise<StepResult> => {
+    if (options.throttle !== undefined && options.when !== false) {
+      const { throttle, ...rest } = options;
+      // The run's reporter identifies the run: throttles are per run, by play, role and step.
+      return throttled(env.reporter, { play: env.play.name, role: ref.name, step: name }, throttle, () => runStep(name, rest, body, handler));
+    }
     env.checkStopped();
     if (!handler && !shouldRun([...roleTags, ...(options.tags ?? [])], env.tags)) return { status: 'skipped', results: [] };
     if (current) throw new Error(`step('${name}') cannot be nested inside another step`);

@@ -18,6 +18,11 @@ export interface StepOptions {
   when?: boolean;
   /** Failures are reported and counted as ignored; the host goes on. */
   ignoreErrors?: boolean;
+  /**
+   * At most this many hosts run the step at the same time within the play (Ansible's `throttle`):
+   * `throttle: 1` goes node by node. The others wait for a free place before the step starts.
+   */
+  throttle?: number;
 }
 
 // Bodies are async functions: TypeScript then keeps `return 'ok'` as the literal status.
