@@ -25,28 +25,37 @@ export function describeMove(folders: Folder[], units: string[]): string {
   const each = folders.map((f) =>
     f.plan.kind === 'move' ? `copy ${f.path} (${describeSize(f.plan.files, f.plan.bytes)}) to ${f.onDisk}, verify` : `${f.path} already copied to ${f.onDisk}`,
   );
-  return `stop ${[...units].reverse().join(', ')} and the node's Pods; ${each.join('; ')}; bind-mount; start them again`;
+  return `would stop ${[...units].reverse().join(', ')} and the node's Pods; ${each.join('; ')}; bind-mount; start them again`;
 }
 
 export async function moveFolders(ctx: Ctx, layout: StorageLayout, folders: Folder[], options: MoveOptions): Promise<ModuleResult[]> {
-  const { m, check } = ctx;
-  const plan: ModuleResult = { changed: true, summary: describeMove(folders, layout.units) };
-  if (check) return [plan, ...(await mountAll(ctx, layout, folders))];
+  const { $, check } = ctx;
+  if (check) return summarized(await mountAll(ctx, layout, folders), describeMove(folders, layout.units));
 
+  const started = Date.now();
   const active = await activeUnits(ctx, layout.units);
   await ensureCanStopPods(ctx, active);
-  const results: ModuleResult[] = [plan];
+  const results: ModuleResult[] = [];
+  const done: string[] = [];
   try {
-    await stopAll(ctx, active, options);
+    done.push(`stopped ${await stopAll(ctx, active, options)}`);
     await waitUnused(ctx, folders.map((f) => f.path), options.timeoutSeconds);
-    for (const f of folders) if (f.plan.kind === 'move') results.push(await copyVerified(ctx, f));
+    for (const f of folders) if (f.plan.kind === 'move') done.push(await copyVerified(ctx, f));
     results.push(...(await mountAll(ctx, layout, folders)));
+    done.push('bind-mounted');
   } finally {
     // Started again in the order listed (containerd before the kubelet), also after a failure.
-    for (const unit of layout.units) if (active.includes(unit)) await m.systemd({ unit, state: 'started' });
+    for (const unit of layout.units) if (active.includes(unit)) await $`systemctl start ${unit}`;
   }
   if (active.includes('kubelet')) await waitBack(ctx, options.timeoutSeconds);
-  return results;
+  done.push(`${active.length ? `started ${active.join(', ')}; ` : ''}back after ${Math.round((Date.now() - started) / 1000)} s`);
+  return summarized(results, done.join('; '));
+}
+
+/** One message for the step (the fstab diffs stay with their results). */
+function summarized(results: ModuleResult[], summary: string): ModuleResult[] {
+  for (const r of results) delete r.summary;
+  return [...results, { changed: true, summary }];
 }
 
 async function activeUnits({ probe }: Ctx, units: string[]): Promise<string[]> {
@@ -61,15 +70,29 @@ async function ensureCanStopPods({ probe, fail }: Ctx, active: string[]): Promis
   if (!(await probe`command -v crictl`).ok) fail("cannot stop the node's Pods before moving their data: crictl (cri-tools, a kubeadm dependency) is not installed");
 }
 
-/** kubeadm reset's order: the kubelet (so it restarts nothing), the Pods through the CRI, then the runtime. */
-async function stopAll(ctx: Ctx, active: string[], options: MoveOptions): Promise<void> {
-  const { m, probe, $ } = ctx;
-  if (active.includes('kubelet')) await m.systemd({ unit: 'kubelet', state: 'stopped' });
+/**
+ * kubeadm reset's order: the kubelet (so it restarts nothing), the node's Pods through the CRI
+ * (etcd's static Pod among them), then the runtime. Returns what it stopped, in words.
+ */
+async function stopAll(ctx: Ctx, active: string[], options: MoveOptions): Promise<string> {
+  const { probe, $ } = ctx;
+  const stopped: string[] = [];
+  if (active.includes('kubelet')) {
+    await $`systemctl stop kubelet`;
+    stopped.push('kubelet');
+  }
   if (active.some((u) => u !== 'kubelet')) {
     const pods = await probe`crictl --runtime-endpoint ${options.criSocket} pods -q`;
-    for (const id of pods.ok ? pods.lines() : []) await $`crictl --runtime-endpoint ${options.criSocket} stopp ${id}`;
+    if (!pods.ok) ctx.fail(`cannot list the node's Pods through ${options.criSocket}: ${pods.stderr.trim()}`);
+    for (const id of pods.lines()) await $`crictl --runtime-endpoint ${options.criSocket} stopp ${id}`;
+    stopped.push(`${pods.lines().length} Pod${pods.lines().length === 1 ? '' : 's'}`);
   }
-  for (const unit of [...active].reverse()) if (unit !== 'kubelet') await m.systemd({ unit, state: 'stopped' });
+  for (const unit of [...active].reverse()) {
+    if (unit === 'kubelet') continue;
+    await $`systemctl stop ${unit}`;
+    stopped.push(unit);
+  }
+  return stopped.join(', ') || 'nothing (nothing was running)';
 }
 
 /**
@@ -96,7 +119,7 @@ for p in "$@"; do findmnt -rn -o TARGET,OPTIONS | grep -F "$p/" | sed 's/^/mount
 true`;
 
 /** rsync to a staging folder beside the target, verify by checksum, then one rename into place. */
-async function copyVerified(ctx: Ctx, f: Folder): Promise<ModuleResult> {
+async function copyVerified(ctx: Ctx, f: Folder): Promise<string> {
   const { $, fail } = ctx;
   const staging = `${f.onDisk}.steer-partial`;
   await $`mkdir -p -- ${staging}`;
@@ -105,7 +128,7 @@ async function copyVerified(ctx: Ctx, f: Folder): Promise<ModuleResult> {
   // rename(2) replaces the disk's folder only when it is empty (made by an earlier run).
   await $`mv -T -- ${staging} ${f.onDisk}`;
   const size = f.plan.kind === 'move' ? describeSize(f.plan.files, f.plan.bytes) : '';
-  return { changed: true, summary: `${f.path} copied to ${f.onDisk} (${size}), verified by checksum with owners, modes and xattrs` };
+  return `${f.path} copied to ${f.onDisk} (${size}) and verified (rsync --checksum: same contents, owners, modes, times, ACLs, xattrs)`;
 }
 
 async function mountAll({ m }: Ctx, layout: StorageLayout, folders: Folder[]): Promise<ModuleResult[]> {

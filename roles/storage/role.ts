@@ -3,7 +3,8 @@
 // entries that never stop a boot (nofail, a bounded device timeout, binds that wait for the disk)
 // and drop-ins that keep containerd and the kubelet from starting on the SD card's empty folders
 // when the disk is missing. A folder that already holds data (a disk bought after the cluster was
-// built) is moved onto the disk, node by node, never hidden under the mount. Skipped without a disk.
+// built) is moved onto the disk, node by node, never hidden under the mount; a folder whose two
+// copies differ is refused before anything else changes. Skipped without a disk.
 import { defineRole } from 'steer';
 import { criSocket } from '../control-plane/role.js';
 import { diskMounted, seeDisk, seeFolder } from './health.js';
@@ -30,25 +31,21 @@ export default defineRole<Vars>({
       );
     });
     await step('rsync installed', { when: configured }, () => m.apt({ packages: ['rsync'] }));
-    await step('containerd and kubelet wait for the disk', { when: configured }, async () => {
-      const results = [];
-      for (const unit of layout.units) results.push(await m.systemd_dropin({ unit, name: DROPIN_NAME, content: dropinContent(layout) }));
-      return results;
-    });
     await step('USB disk mounted by UUID', { when: configured }, () =>
       m.mount({ src: `UUID=${layout.uuid}`, path: layout.mountPoint, fstype: layout.fstype, opts: layout.diskOptions }),
     );
-    if (!configured) return;
 
     // What each data folder holds, on the SD card and on the disk (mounted by now, except in check mode).
-    const disk = await seeDisk(probe, layout);
-    const rsync = (await probe`command -v rsync`).ok;
     const folders: (FolderSeen & { plan: FolderPlan })[] = [];
-    for (const bind of layout.binds) {
-      const seen = await seeFolder(probe, bind, disk, rsync);
-      folders.push({ ...seen, plan: planFolder(seen, layout.mountPoint) });
+    if (configured) {
+      const disk = await seeDisk(probe, layout);
+      const rsync = (await probe`command -v rsync`).ok;
+      for (const bind of layout.binds) {
+        const seen = await seeFolder(probe, bind, disk, rsync);
+        folders.push({ ...seen, plan: planFolder(seen, layout.mountPoint) });
+      }
     }
-    await step('Data folders checked', async () => {
+    await step('Data folders checked', { when: configured }, async () => {
       const refused = folders.flatMap((f) => (f.plan.kind === 'refuse' ? [f.plan.reason] : []));
       if (refused.length > 0) fail(refused.join('\n'));
       return 'ok';
@@ -64,5 +61,18 @@ export default defineRole<Vars>({
         await m.mount({ src: f.onDisk, path: f.path, fstype: 'none', opts: bindOptions(layout) }),
       ]);
     }
+    await step('containerd and kubelet wait for the disk', { when: configured }, async () => {
+      const results = [];
+      for (const unit of layout.units) results.push(await m.systemd_dropin({ unit, name: DROPIN_NAME, content: dropinContent(layout) }));
+      return results;
+    });
+    // A disk plugged in again after a boot without it: what waited for it (enabled, not started) runs now.
+    await step('containerd and kubelet running', { when: configured }, async () => {
+      const results = [];
+      for (const unit of layout.units) {
+        if ((await probe`systemctl is-enabled ${unit}`).text() === 'enabled') results.push(await m.systemd({ unit, state: 'started' }));
+      }
+      return results;
+    });
   },
 });

@@ -61,7 +61,7 @@ test('each folder: bound, mounted when empty, moved when only the SD card holds 
 
 test('the move is described before it runs', () => {
   const text = describeMove([{ ...seen({ hasData: true }), plan: { kind: 'move', files: 12, bytes: 3_400_000 } }], layout.units);
-  assert.equal(text, "stop kubelet, containerd and the node's Pods; copy /var/lib/etcd (12 files, 3.4 MB) to /mnt/root/var/lib/etcd, verify; bind-mount; start them again");
+  assert.equal(text, "would stop kubelet, containerd and the node's Pods; copy /var/lib/etcd (12 files, 3.4 MB) to /mnt/root/var/lib/etcd, verify; bind-mount; start them again");
 });
 
 test("another host's layout comes from its variables, the role's defaults filling the rest", () => {
