@@ -49,7 +49,7 @@ export async function seeFolder(probe: Probe, bind: StorageLayout['binds'][numbe
   seen.diskHasData = seen.diskExists && (await probe`find ${bind.onDisk} -mindepth 1 -maxdepth 1 -print -quit`).text() !== '';
   if (seen.hasData && !seen.mounted) {
     // Entries (the folder itself not counted) and apparent bytes, for the plan.
-    seen.files = Math.max(0, Number((await probe`find ${bind.path} -xdev -printf x`).stdout.length) - 1);
+    seen.files = Math.max(0, Number((await probe`sh -c ${'find "$1" -xdev -printf x | wc -c'} sh ${bind.path}`).text()) - 1);
     seen.bytes = Number((await probe`du -s -x -B1 --apparent-size ${bind.path}`).text().split(/\s/)[0]) || 0;
     if (seen.diskHasData && compare) seen.same = await sameContent(probe, bind.path, bind.onDisk);
   }
