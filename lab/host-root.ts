@@ -43,7 +43,9 @@ export async function populateHostRoot(input: HostRootInput): Promise<void> {
   const at = (path: string) => join(root, path);
 
   await cp(HOST_FILES, root, { recursive: true, force: true });
-  await symlinkForce('/etc/systemd/system/steer-lab-firmware.service', at('etc/systemd/system/sysinit.target.wants/steer-lab-firmware.service'));
+  for (const unit of ['steer-lab-firmware.service', 'steer-lab-disks.service']) {
+    await symlinkForce(`/etc/systemd/system/${unit}`, at(`etc/systemd/system/sysinit.target.wants/${unit}`));
+  }
   for (const unit of MASKED_UNITS) await symlinkForce('/dev/null', at(`etc/systemd/system/${unit}`));
 
   await writeFile(at('etc/hostname'), `${host.name}\n`);

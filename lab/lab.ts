@@ -7,6 +7,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
+import { releaseDisks } from './disk.js';
 import { ensureImage } from './image.js';
 import { withLock } from './lock.js';
 import { removeTree, unmountUnder } from './mounts.js';
@@ -285,6 +286,10 @@ export async function labDown(name: string = DEFAULT_LAB, log: Log = () => {}): 
   for (const host of state.hosts) {
     await unmountUnder(hostPaths(name, host.name).dir);
     await removeCgroups(state, host);
+  }
+  // Loop devices of the hosts' disks, once no host mount holds them.
+  await releaseDisks(state);
+  for (const host of state.hosts) {
     await removeHostNetwork(host);
     await rm(`/run/systemd/nspawn/propagate/${host.machine}`, { recursive: true, force: true });
   }
@@ -400,3 +405,4 @@ export async function healHost(name: string, host: string): Promise<void> {
 }
 
 export { requireState, findHost };
+export { addDisk, removeDisk, parseDiskSize, type DiskInfo } from './disk.js';

@@ -48,5 +48,7 @@ export function hostPaths(lab: string, host: string) {
     phase: join(dir, 'phase'),
     log: join(dir, 'supervisor.log'),
     cut: join(dir, 'cut'),
+    /** The image of the host's lab disk (steer lab disk add), a sparse file. */
+    disk: join(dir, 'disk.img'),
   };
 }

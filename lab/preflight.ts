@@ -17,6 +17,10 @@ const TOOLS: ReadonlyArray<[program: string, pkg: string]> = [
   ['ssh-keygen', 'openssh-client'],
   ['depmod', 'kmod'],
   ['mount', 'mount'],
+  // lab disks (steer lab disk add)
+  ['losetup', 'mount'],
+  ['mkfs.ext4', 'e2fsprogs'],
+  ['nsenter', 'util-linux'],
 ];
 
 async function findProgram(program: string): Promise<string | undefined> {

@@ -20,6 +20,8 @@ import { run, tryRun } from './run.js';
 export const LAB_DEBIAN_PACKAGES: readonly string[] = [
   'containerd', 'runc', 'docker.io', 'containernetworking-plugins', 'conntrack', 'socat', 'ebtables',
   'ethtool', 'iptables', 'curl', 'gnupg', 'dphys-swapfile', 'apt-transport-https',
+  // the storage role copies data onto the USB disk with rsync (owners, modes, xattrs kept)
+  'rsync',
 ];
 
 /** Minor versions that always have a (possibly empty) pkgs.k8s.io-shaped repository. */

@@ -14,6 +14,19 @@ export interface LabHostState {
   veth: string;
   /** systemd-nspawn machine name (unique on the controller). */
   machine: string;
+  /** The host's USB disk stand-in, once `steer lab disk add` made one (lab/disk.ts). */
+  disk?: LabDisk;
+}
+
+/** A lab disk: an image file with an ext4 filesystem, plugged in through a loop device. */
+export interface LabDisk {
+  /** The image on the controller (hostPaths().disk), recorded before it is created. */
+  image: string;
+  sizeBytes: number;
+  /** UUID of the ext4 filesystem on it, as `blkid` shows it on the host. */
+  uuid: string;
+  /** The loop device while the disk is plugged in (/dev/loopN); absent while it is removed. */
+  device?: string;
 }
 
 export interface LabState {

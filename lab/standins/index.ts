@@ -122,6 +122,8 @@ async function buildDeb(outDir: string, pkg: StandinPackage, version: string, so
   if (pkg === 'kubelet') files.set('/usr/lib/systemd/system/kubelet.service', { content: KUBELET_UNIT, mode: 0o644 });
   if (pkg === 'kubeadm') {
     files.set('/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', { content: KUBEADM_DROPIN, mode: 0o644 });
+    // The real kubeadm depends on cri-tools; its crictl stands in here (pods, stopp).
+    files.set('/usr/bin/crictl', { content: entryScript(pkg, lib, 'crictl'), mode: 0o755 });
   }
   let size = 0;
   for (const [path, f] of files) {

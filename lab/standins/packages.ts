@@ -36,14 +36,14 @@ export function libDir(pkg: StandinPackage): string {
   return `/usr/lib/steer-standin/${pkg}`;
 }
 
-/** The /usr/bin entry point of a stand-in. */
-export function entryScript(pkg: StandinPackage, lib: string = libDir(pkg)): string {
+/** The /usr/bin entry point of a stand-in (`tool`: another program the package carries, e.g. crictl). */
+export function entryScript(pkg: StandinPackage, lib: string = libDir(pkg), tool: string = pkg): string {
   return [
     '#!/usr/bin/python3',
-    `# ${pkg}: steer lab stand-in (test equipment, not the real Kubernetes ${pkg}). See ${lib}/README.`,
+    `# ${tool}: steer lab stand-in (test equipment, not the real Kubernetes ${tool}). See ${lib}/README.`,
     'import sys',
     `sys.path.insert(0, ${JSON.stringify(lib)})`,
-    `from standin.${pkg} import main`,
+    `from standin.${tool} import main`,
     'sys.exit(main(sys.argv[1:]))',
     '',
   ].join('\n');

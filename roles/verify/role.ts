@@ -1,8 +1,10 @@
 // The first article's check of a new cluster: namespace kube-verify, a 3-replica Deployment of its
 // nginx image and a Service; the rollout completes and the Service answers over HTTP. Ends by
-// showing the cluster's nodes and the answer.
+// showing the cluster's nodes and the answer. First, every node with a USB disk (the storage role)
+// is checked: a missing or dead disk is reported with what it stops.
 import { defineRole } from 'steer';
 import { ADMIN_CONF } from '../control-plane/role.js';
+import { checkStorage, layoutOfHost } from '../storage/health.js';
 
 interface Vars {
   verify_namespace: string;
@@ -15,9 +17,30 @@ interface Vars {
 const MANIFEST = '/etc/kubernetes/addons/kube-verify.yaml';
 
 export default defineRole<Vars>({
-  async run({ step, m, probe, $, sh, vars, template, fail, note, check }) {
+  async run({ step, m, probe, $, sh, vars, template, fail, note, check, host, hostvars, on }) {
     const kubectl = sh`kubectl --kubeconfig=${ADMIN_CONF}`;
     const ns = vars.verify_namespace;
+    const withDisk = Object.keys(hostvars).filter((h) => layoutOfHost(hostvars[h]) !== undefined);
+    await step('USB disks mounted', { when: withDisk.length > 0 }, async () => {
+      const problems: string[] = [];
+      for (const node of withDisk) {
+        let found: string[];
+        try {
+          found = await checkStorage(node === host ? probe : on(node).probe, layoutOfHost(hostvars[node])!);
+        } catch (err) {
+          note(`${node}: its disk was not checked (${(err as Error).message})`);
+          continue;
+        }
+        problems.push(...found.map((p) => `${node}: ${p}`));
+      }
+      if (problems.length === 0) return 'ok';
+      // In check mode the storage role's changes (mounting a new disk) have not happened.
+      if (check) {
+        note(`USB disks, before this run's changes:\n${problems.join('\n')}`);
+        return 'skipped';
+      }
+      fail(`USB disk problems:\n${problems.join('\n')}`);
+    });
     const manifest = await step('kube-verify manifest', async () => [
       await m.directory({ path: '/etc/kubernetes/addons', mode: '0755' }),
       await m.file({ path: MANIFEST, content: template('kube-verify.yaml.njk'), mode: '0644' }),

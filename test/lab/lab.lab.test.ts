@@ -1,11 +1,12 @@
 // The lab end to end: real hosts booted with systemd-nspawn, reached over OpenSSH with strict
-// host-key checking; reboots, faults, the package repository, and a teardown that leaves nothing.
+// host-key checking; reboots, faults, USB disks, the package repository, and a teardown that leaves
+// nothing (loop devices included).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { access, readFile, readdir } from 'node:fs/promises';
 import { labPaths, hostPaths } from '../../lab/paths.js';
-import { labDown, labStatus, labUp, stopHost, startHost, cutHost, healHost } from '../../lab/lab.js';
+import { addDisk, labDown, labStatus, labUp, removeDisk, stopHost, startHost, cutHost, healHost } from '../../lab/lab.js';
 import { loadState, type LabState } from '../../lab/state.js';
 import { livePid } from '../../lab/processes.js';
 import { labSkipReason, startLab, testLabName, type LabHandle } from '../support/lab.js';
@@ -69,6 +70,9 @@ async function assertNothingLeft(state: LabState): Promise<void> {
     const cgroups = (await sh('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', `steer-lab-${state.name}-${h.name}`])).stdout;
     assert.equal(cgroups.trim(), '', `cgroups of ${h.name} left`);
   }
+  // No loop device is left on a lab disk's image (deleted or not).
+  const loops = (await sh('losetup', ['--list', '--noheadings', '--raw', '--output', 'NAME,BACK-FILE'])).stdout;
+  assert.ok(!loops.includes(labPaths(state.name).dir + '/'), `loop devices left: ${loops}`);
   // No process still runs from the lab's directory (supervisors, nspawn, the repository server).
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -173,6 +177,49 @@ test('a lab boots real hosts, survives reboots and faults, serves packages, and 
     await startHost(lab.name, h3.name);
     const after = (await bootId(lab, h3.address))!;
     assert.notEqual(after, before);
+  });
+
+  await t.test('a USB disk: a real ext4 block device found by UUID, mounted from fstab at boot, missing after a remove', async () => {
+    const disk = await addDisk(lab.name, h1.name, 64 * 1024 ** 2);
+    assert.match(disk.device ?? '', /^\/dev\/loop\d+$/);
+    const device = (await run(lab, h1.address, `sudo blkid -U ${disk.uuid}`)).trim();
+    assert.equal(device, disk.device, 'blkid -U resolves the UUID in the host (hot plug)');
+    assert.match(await run(lab, h1.address, `sudo blkid ${device}`), new RegExp(`UUID="${disk.uuid}".*TYPE="ext4"`));
+    assert.equal((await run(lab, h1.address, `readlink /dev/disk/by-uuid/${disk.uuid}`)).trim(), `../../${device.slice(5)}`);
+    // fstab by UUID, nofail and a short device timeout, as the storage role writes it.
+    await run(lab, h1.address, [
+      `echo 'UUID=${disk.uuid} /mnt/usb ext4 defaults,nofail,x-systemd.device-timeout=2s 0 0' | sudo tee -a /etc/fstab`,
+      'sudo systemctl daemon-reload && sudo systemctl start mnt-usb.mount && echo kept | sudo tee /mnt/usb/data',
+    ].join(' && '));
+    assert.equal((await run(lab, h1.address, 'findmnt -n -o SOURCE --mountpoint /mnt/usb')).trim(), device);
+
+    const reboot = async () => {
+      const before = (await bootId(lab, h1.address))!;
+      await ssh(lab, h1.address, 'sudo systemctl reboot');
+      await waitFor('the host to come back', 90_000, async () => {
+        const id = await bootId(lab, h1.address);
+        return id !== undefined && id !== before ? id : undefined;
+      });
+    };
+    await reboot();
+    assert.equal((await run(lab, h1.address, 'cat /mnt/usb/data')).trim(), 'kept', 'mounted from fstab at boot');
+
+    const removed = await removeDisk(lab.name, h1.name);
+    assert.equal(removed.stillInUse, true, 'the kernel keeps a mounted loop device until it is unmounted');
+    assert.notEqual((await ssh(lab, h1.address, `test -e ${device}`)).code, 0, 'the device node is gone');
+    await reboot();
+    // The mount fails after the device timeout; the host boots on and answers.
+    const state = await waitFor('the mount to fail', 30_000, async () => {
+      const s = (await ssh(lab, h1.address, 'systemctl is-active mnt-usb.mount')).stdout.trim();
+      return s === 'failed' || s === 'inactive' ? s : undefined;
+    });
+    assert.ok(state);
+    assert.notEqual((await ssh(lab, h1.address, `sudo blkid -U ${disk.uuid}`)).code, 0);
+
+    const again = await addDisk(lab.name, h1.name);
+    assert.equal(again.uuid, disk.uuid, 'the same disk');
+    await run(lab, h1.address, 'sudo systemctl start mnt-usb.mount');
+    assert.equal((await run(lab, h1.address, 'cat /mnt/usb/data')).trim(), 'kept', 'its data');
   });
 
   await t.test('hosts install packages from the lab repository only, signed by the lab key', async () => {

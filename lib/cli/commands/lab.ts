@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { maskSecrets } from '../../secrets/masker.js';
 import {
-  DEFAULT_INVENTORY, DEFAULT_LAB, cutHost, findHost, healHost, labDown, labStatus, labUp, requireState,
-  startHost, stopHost, type LabHostStatus,
+  DEFAULT_INVENTORY, DEFAULT_LAB, addDisk, cutHost, findHost, healHost, labDown, labStatus, labUp, parseDiskSize,
+  removeDisk, requireState, startHost, stopHost, type DiskInfo, type LabHostStatus,
 } from '../../../lab/lab.js';
 import { checkController } from '../../../lab/preflight.js';
 import { runAttached } from '../../../lab/run.js';
@@ -92,4 +92,34 @@ export function registerLabCommand(program: Command): void {
   fault('start', 'power a stopped host on and wait until it answers SSH', startHost, 'running');
   fault('cut', 'partition a host: it keeps running but cannot be reached', cutHost, 'network cut');
   fault('heal', 'reconnect a partitioned host', healHost, 'network restored');
+
+  registerDiskCommands(lab, withName);
+}
+
+/** "1.0 GiB" */
+function formatSize(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+export function formatDisk(d: DiskInfo, plugged: boolean): string {
+  const what = `${d.host}: disk UUID=${d.uuid} (ext4, ${formatSize(d.sizeBytes)})`;
+  if (plugged) return `${what} plugged in as ${d.device}`;
+  return d.stillInUse
+    ? `${what} unplugged; still mounted on the running host, so its data stays reachable there until the host unmounts it or reboots`
+    : `${what} unplugged`;
+}
+
+function registerDiskCommands(lab: Command, withName: (cmd: Command) => Command): void {
+  const disk = lab.command('disk').description("a lab host's USB disk: a real block device with an ext4 filesystem (see docs/lab.md)");
+  withName(disk.command('add').argument('<host>'))
+    .description('plug a disk into a host (made the first time; the same disk, same UUID and data, after a remove)')
+    .option('--size <size>', 'size of a new disk (32M to 64G; default 1G, sparse)', parseDiskSize)
+    .action(async (host: string, options: NameOption & { size?: number }) => {
+      say(formatDisk(await addDisk(options.name, host, options.size), true));
+    });
+  withName(disk.command('remove').argument('<host>'))
+    .description('unplug a host\'s disk, to rehearse a missing or dead disk (its image is kept for a later add)')
+    .action(async (host: string, options: NameOption) => {
+      say(formatDisk(await removeDisk(options.name, host), false));
+    });
 }
