@@ -12,6 +12,7 @@ import { modules, type ModuleCalls } from '../modules/index.js';
 import type { ModuleContext, ModuleResult } from '../modules/module.js';
 import type { RoleRef } from '../playbook/playbook.js';
 import { registerSecretsIn, Secret } from '../secrets/masker.js';
+import { dataScope } from '../vars/unsafe.js';
 import type { HostState } from './host-state.js';
 import { rebootAndWait } from './reboot.js';
 import type {
@@ -288,7 +289,7 @@ export async function runRoleOnHost(
     $: makeShell(true),
     probe: makeShell(false),
     m,
-    template: (file, extra) => env.render(readFileSync(join(ref.dir, 'templates', file), 'utf8'), { ...templateVars(), ...extra }),
+    template: (file, extra) => env.render(readFileSync(join(ref.dir, 'templates', file), 'utf8'), dataScope({ ...templateVars(), ...extra })),
     file: (file) => readFileSync(join(ref.dir, 'files', file), 'utf8'),
     notify: (h) => notified.add(h),
     flushHandlers,

@@ -8,6 +8,7 @@ import { gatherFacts } from '../facts/gather.js';
 import type { Vars } from '../inventory/inventory.js';
 import { magicVars } from '../inventory/magic.js';
 import type { Play, RoleRef } from '../playbook/playbook.js';
+import { hostvarsView } from '../vars/hostvars.js';
 import { resolveRoleVars } from '../vars/precedence.js';
 import { evaluateCondition, renderTemplateString, renderValue } from '../vars/template.js';
 import { HostState } from './host-state.js';
@@ -33,19 +34,13 @@ export class RunContext {
     const inv = request.inventory;
     this.limited = limitedHosts ? new Set(limitedHosts) : undefined;
     this.groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.groupHosts(g)]));
-    // hostvars: inventory variables overlaid with what roles published, read lazily.
-    this.hostvars = new Proxy({} as Record<string, Record<string, unknown>>, {
-      get: (_t, name: string) => {
-        if (!inv.hosts.has(name)) return undefined;
-        // Read without tracking: a host only looked at is not part of the run (nor of the recap).
-        const h = this.hosts.get(name);
-        return { ...inv.hostVars(name), ...magicVars(inv, name), facts: h?.facts, ...h?.published };
-      },
-      has: (_t, name: string) => inv.hosts.has(name),
-      ownKeys: () => [...inv.hosts.keys()],
-      getOwnPropertyDescriptor: (_t, name: string) =>
-        inv.hosts.has(name) ? { enumerable: true, configurable: true, value: this.hostvars[name] } : undefined,
-    });
+    // hostvars: inventory variables (rendered) overlaid with facts and published values (data), read
+    // lazily and without tracking: a host only looked at is not part of the run (nor of the recap).
+    this.hostvars = hostvarsView(() => [...inv.hosts.keys()], (name) =>
+      inv.hosts.has(name)
+        ? { inventory: inv.hostVars(name), facts: this.hosts.get(name)?.facts, published: this.hosts.get(name)?.published ?? {}, extra: request.extraVars, magic: magicVars(inv, name) }
+        : undefined,
+    );
   }
 
   host(name: string): HostState {

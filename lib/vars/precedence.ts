@@ -2,13 +2,15 @@
 // role defaults < inventory (group and host vars, already merged) < facts < play vars < vars_files
 // < role params < published (set_fact-like) < extra vars. Magic variables (inventory_hostname,
 // groups, hostvars …) are reserved and win. Templates render when read, against the whole merged
-// context; the role's declared variables are then checked against their schema before it runs.
+// context — but facts, published values and magic variables are data (unsafe.ts), never rendered;
+// the role's declared variables are then checked against their schema before it runs.
 import { relative } from 'node:path';
 import { UserError, formatLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import type { Play, RoleRef } from '../playbook/playbook.js';
 import { registerSecretsIn } from '../secrets/masker.js';
 import { LazyVars } from './lazy-vars.js';
+import { DATA_LAYERS } from './unsafe.js';
 import { checkVariable } from './validate.js';
 
 export { evaluateCondition } from './template.js';
@@ -103,7 +105,8 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
     const found = typeof source === 'function' ? source(name) : typeof source === 'string' ? source : source?.[name];
     return found ?? fallback;
   };
-  const lazy = new LazyVars(merged, sourceOf, (err) => withHost(host, err));
+  const isData = (name: string): boolean => DATA_LAYERS.has(winner.get(name)?.[0] ?? '');
+  const lazy = new LazyVars(merged, sourceOf, (err) => withHost(host, err), isData);
 
   for (const variable of role.variables) {
     if (!lazy.has(variable.name)) {
