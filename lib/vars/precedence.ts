@@ -69,8 +69,8 @@ function needsRuntime(err: unknown): boolean {
   return name === undefined || name === 'ansible_facts' || name === 'facts';
 }
 
-/** The merged variables of one role on one host: rendered on read, declared ones checked now. */
-export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOptions = {}): Vars {
+/** The merged variables of one role on one host, rendered on read; nothing is checked yet. */
+export function mergeRoleVars(input: ResolveRoleVarsInput): LazyVars {
   const { role, host } = input;
   const playSources = Object.fromEntries(Object.entries(input.play?.varSources ?? {}).map(([k, loc]) => [k, formatLocation(loc)]));
   const defaults: Vars = {};
@@ -106,7 +106,13 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
     return found ?? fallback;
   };
   const isData = (name: string): boolean => DATA_LAYERS.has(winner.get(name)?.[0] ?? '');
-  const lazy = new LazyVars(merged, sourceOf, (err) => withHost(host, err), isData);
+  return new LazyVars(merged, sourceOf, (err) => withHost(host, err), isData);
+}
+
+/** The merged variables of one role on one host: rendered on read, declared ones checked now. */
+export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOptions = {}): Vars {
+  const { role, host } = input;
+  const lazy = mergeRoleVars(input);
 
   for (const variable of role.variables) {
     if (!lazy.has(variable.name)) {
@@ -125,9 +131,11 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
       if (options.beforeRun && needsRuntime(err)) continue;
       throw withHost(host, err);
     }
+    // Known secret before anything could show it (the check's message never holds it either).
+    if (variable.secret) registerSecretsIn(value);
     const check = checkVariable(variable, value);
     if (check.problem) {
-      const source = sourceOf(variable.name);
+      const source = lazy.source(variable.name);
       throw new UserError(`host ${host}: variable ${check.problem}${source ? ` — set in ${source}` : ''}`, 'VARIABLE_TYPE');
     }
     lazy.set(variable.name, check.value);

@@ -12,6 +12,7 @@ import { applyLimit, evaluatePattern, limitPatterns, splitHostPattern, unmatched
 import { PlaybookErrors, displayPath, loadPlaybook } from '../../playbook/load.js';
 import type { Play, Playbook } from '../../playbook/playbook.js';
 import type { HostKeyChecking, RunRequest } from '../../runner/request.js';
+import { registerDeclaredSecrets } from '../../secrets/declared.js';
 import { maskSecrets, registerSecret } from '../../secrets/masker.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
 import { preflightRoleVars } from '../../vars/preflight.js';
@@ -193,6 +194,7 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
   }
 
   const inventory = await loadInventory(opts.inventory ?? [], { playbookDir: playbook.dir });
+  registerDeclaredSecrets(playbook, inventory, extra.vars);
 
   // The limit as a plain pattern (@file expanded), for the engine and for selecting hosts here.
   const limit = opts.limit === undefined ? undefined : limitPatterns(opts.limit).join(',');
