@@ -8,6 +8,7 @@ import { registerInventoryCommand } from './commands/inventory.js';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerLabCommand } from './commands/lab.js';
 import { registerVaultCommand } from './commands/vault.js';
+import { registerExecCommand } from './commands/exec.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRunCommand(program);
+  registerExecCommand(program);
   registerInventoryCommand(program);
   registerFactsCommand(program);
   registerLabCommand(program);

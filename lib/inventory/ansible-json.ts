@@ -62,10 +62,16 @@ export function inventoryGraph(inv: Inventory, group = 'all', view: InventoryVie
 }
 
 /** --host NAME: the variables of the single host `name` selects. */
-export function inventoryHost(inv: Inventory, name: string): Vars {
+/** The one host `name` designates (a name or a pattern matching exactly one); UserError otherwise. */
+export function singleHost(inv: Inventory, name: string): string {
   const hosts = evaluatePattern(inv, splitHostPattern(name)).hosts;
   if (hosts.length !== 1) throw new UserError(`--host needs the name of a single host of the inventory, and '${name}' matches ${hosts.length}`, 'BAD_OPTION');
-  return inv.hostVars(hosts[0]!);
+  return hosts[0]!;
+}
+
+/** A host's variables as ansible-inventory --host prints them: as written, templates unrendered. */
+export function inventoryHost(inv: Inventory, name: string): Vars {
+  return inv.hostVars(singleHost(inv, name));
 }
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -8,6 +8,7 @@ import { blockinfile } from './blockinfile.js';
 import { cmdline } from './cmdline.js';
 import { command } from './command.js';
 import { directory } from './directory.js';
+import { fetch } from './fetch.js';
 import { file } from './file.js';
 import { hostname } from './hostname.js';
 import { kernel_modules } from './kernel-modules.js';
@@ -38,6 +39,7 @@ export const modules = {
   hostname,
   command,
   wait,
+  fetch,
 } satisfies Record<string, Module<any, any, any>>;
 
 type ArgsOf<M> = M extends Module<infer A, any, any> ? A : never;

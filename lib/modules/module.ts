@@ -60,6 +60,8 @@ export interface ModuleContext {
   log(message: string): void;
   /** Writes a file as the step's user (become applied); when absent, connection.put is used. */
   put?(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
+  /** Reads a whole file as the step's user (become applied); undefined when it does not exist. */
+  get?(path: string): Promise<Buffer | undefined>;
 }
 
 export interface Module<A, S, D = Record<string, unknown>> {
@@ -106,12 +108,4 @@ export type ArgType =
 export type ArgSpec = Record<string, `${ArgType}${'' | '?'}` | readonly string[]>;
 
 /** A failed module: the message is what the user sees (masked), e.g. the command's stderr. */
-export class ModuleError extends Error {
-  constructor(
-    message: string,
-    readonly result?: Partial<RunResult>,
-  ) {
-    super(message);
-    this.name = 'ModuleError';
-  }
-}
+export { ModuleError } from '../errors.js';

@@ -30,11 +30,25 @@ export type RunEvent =
       checkOnly?: boolean;
       /** What changed or why it failed/skipped. */
       message?: string;
+      /** Check mode: the raw `$` commands the step would run, as displayed (secrets masked). */
+      wouldRun?: string[];
       diffs?: FileDiff[];
       durationMs: number;
     }
-  | { type: 'command'; host: string; command: string; code: number; stdout: string; stderr: string; durationMs: number }
+  | {
+      type: 'command';
+      host: string;
+      command: string;
+      code: number;
+      stdout: string;
+      stderr: string;
+      durationMs: number;
+      /** A raw `$` command of a role (not a probe, not a module's own command). */
+      raw?: boolean;
+    }
   | { type: 'warning'; host?: string; message: string }
+  /** Lines for -v: a module's retries; with -vvv the connection's own steps. */
+  | { type: 'log'; host: string; message: string }
   | { type: 'note'; host: string; message: string }
   | { type: 'role-host-end'; role: string; host: string; status: 'ok' | 'changed' | 'failed' | 'unreachable'; counts: { ok: number; changed: number; skipped: number } }
   | { type: 'role-end'; play: string; role: string }

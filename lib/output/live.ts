@@ -58,7 +58,8 @@ export class LiveRenderer implements Renderer {
         else this.print(eventLines(event, this.options));
         return;
       case 'command':
-        if (this.options.verbosity >= 1) this.deferred.push(...eventLines(event, this.options));
+      case 'log':
+        this.deferred.push(...eventLines(event, this.options));
         return;
       default:
         this.print(eventLines(event, this.options));
@@ -99,6 +100,8 @@ export class LiveRenderer implements Renderer {
   async flush(): Promise<void> {
     if (this.running) await this.running;
     this.running = undefined;
+    // The role's view is settled: events after it (facts of the next play …) must not redraw it.
+    this.hosts.clear();
     this.print(this.deferred);
     this.deferred = [];
   }

@@ -50,6 +50,8 @@ export function eventLines(unmasked: RunEvent, options: Omit<TextRendererOptions
           ? [...indent(event.stdout, '    | '), ...indent(event.stderr, '    ! ')]
           : []),
       ];
+    case 'log':
+      return options.verbosity >= 1 ? [`  [${event.host}] ${event.message}`] : [];
     case 'warning':
       return [paint('ignored', `[WARNING]${event.host ? ` [${event.host}]` : ''}: ${event.message}`)];
     case 'note':

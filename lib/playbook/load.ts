@@ -93,6 +93,8 @@ interface RawRole {
   tags?: string | string[];
   vars?: Vars;
   when?: string | boolean | (string | boolean)[];
+  any_errors_fatal?: boolean;
+  run_once?: boolean;
 }
 
 interface RawPlay {
@@ -107,6 +109,7 @@ interface RawPlay {
   become?: boolean;
   become_user?: string;
   any_errors_fatal?: boolean;
+  force_handlers?: boolean;
   max_fail_percentage?: number;
 }
 
@@ -170,6 +173,7 @@ class Loader {
       become: raw.become ?? false,
       ...(raw.become_user !== undefined ? { becomeUser: raw.become_user } : {}),
       anyErrorsFatal: raw.any_errors_fatal ?? false,
+      forceHandlers: raw.force_handlers ?? false,
       ...(raw.max_fail_percentage !== undefined ? { maxFailPercentage: raw.max_fail_percentage } : {}),
       location: this.file.locate(at),
     };
@@ -230,6 +234,8 @@ class Loader {
       tags: tagList(raw.tags),
       params: raw.vars ?? {},
       ...(when !== undefined ? { when } : {}),
+      ...(raw.any_errors_fatal !== undefined ? { anyErrorsFatal: raw.any_errors_fatal } : {}),
+      ...(raw.run_once !== undefined ? { runOnce: raw.run_once } : {}),
       variables,
       location,
     };

@@ -24,6 +24,10 @@ export interface RoleRef {
   params: Vars;
   /** A Jinja condition, evaluated per host. */
   when?: string;
+  /** A host failing in this role stops the run (Ansible's any_errors_fatal on a role entry). */
+  anyErrorsFatal?: boolean;
+  /** The role runs on one host of each batch (the first to start it), as Ansible's run_once. */
+  runOnce?: boolean;
   /** The role's declared variables (roles/NAME/variables.yaml). */
   variables: RoleVariable[];
   location: SourceLocation;
@@ -47,6 +51,8 @@ export interface Play {
   become: boolean;
   becomeUser?: string;
   anyErrorsFatal: boolean;
+  /** Notified handlers run even on hosts that failed later in the role (Ansible's force_handlers). */
+  forceHandlers: boolean;
   maxFailPercentage?: number;
   location: SourceLocation;
 }

@@ -18,6 +18,16 @@ export interface StepOptions {
   when?: boolean;
   /** Failures are reported and counted as ignored; the host goes on. */
   ignoreErrors?: boolean;
+  /**
+   * Run on one host of the batch only (the first to reach the step); every host gets its result,
+   * and fails with it (Ansible's run_once).
+   */
+  runOnce?: boolean;
+  /**
+   * At most this many hosts run the step at the same time within the play (Ansible's `throttle`):
+   * `throttle: 1` goes node by node. The others wait for a free place before the step starts.
+   */
+  throttle?: number;
 }
 
 // Bodies are async functions: TypeScript then keeps `return 'ok'` as the literal status.
@@ -43,7 +53,8 @@ export interface CommandOptions {
 
 /**
  * zx-style tagged template bound to the host: interpolations are quoted.
- * `$` changes things: skipped in check mode, rejects on a non-zero exit.
+ * `$` changes things: it rejects on a non-zero exit; in check mode it does not run, the step reports
+ * it as `would run: <command>` (changed) and gets empty output back.
  * `$({ stdin: token })\`kubeadm ...\`` passes options.
  */
 export interface Shell {
@@ -64,7 +75,7 @@ export interface RoleContext<V = Record<string, unknown>> {
   step(name: string, body: StepBody): Promise<StepResult>;
   step(name: string, options: StepOptions, body: StepBody): Promise<StepResult>;
   step(name: string, optionsOrBody: StepOptions | StepBody, body?: StepBody): Promise<StepResult>;
-  /** Commands that change the host (skipped in check mode). */
+  /** Commands that change the host (in check mode: not run, reported as "would run"). */
   $: Shell;
   /** Read-only commands: run in check mode too, never reject (look at `code`/`ok`). */
   probe: Shell;
@@ -86,17 +97,25 @@ export interface RoleContext<V = Record<string, unknown>> {
   groups: Record<string, string[]>;
   /** The hosts running this role now (this play's batch, without failed ones), like ansible_play_batch. */
   playHosts: string[];
-  /** Stops this host with a clear message (counted as failed). */
+  /** Stops this host with a clear message (counted as failed; a step's ignoreErrors covers it). */
   fail(message: string): never;
   /** A warning shown in the output. */
   warn(message: string): void;
   /** Information for the user, shown under the step (e.g. the cluster's nodes at the end). */
   note(message: string): void;
   /**
-   * Commands on another host of the run (like Ansible's delegate_to), over that host's connection:
-   * e.g. a worker labelling its node through the control plane's kubectl.
+   * Commands on another host of the inventory (like Ansible's delegate_to), over that host's
+   * connection — opened on first use when the host is not part of the run (e.g. the control plane
+   * when --limit names only a new worker): e.g. a worker labelling its node through the control
+   * plane's kubectl. When that host cannot be reached, the step fails (this host is not unreachable).
    */
   on(host: string): { $: Shell; probe: Shell };
+  /**
+   * The controller itself (Ansible's delegate_to: localhost), as the user running steer: commands
+   * and modules there, inside the current step, check mode honoured — e.g. writing a fetched
+   * kubeconfig with `local.m.file({ path, content, mode: '0600' })`.
+   */
+  local: { $: Shell; probe: Shell; m: ModuleCalls };
   /** Command values for building bigger commands: sh`…` quotes every interpolation. */
   sh(strings: TemplateStringsArray, ...values: ShellValue[]): Command;
 }

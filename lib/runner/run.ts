@@ -1,47 +1,26 @@
-// `steer run`: load → plan → execute → report. Plays run in order; the recap, the retry file and the
-// exit code come from what happened to each host.
+// The execute stage of `steer run` (load → plan → execute → report): the plan's plays in order;
+// the recap, the retry file and the exit code come from what happened to each host.
 import { basename, dirname, extname, join } from 'node:path';
-import { ExitCode } from '../errors.js';
+import { ExitCode, RunStopped } from '../errors.js';
 import { chooseRenderer } from '../output/choose.js';
 import type { Renderer } from '../output/events.js';
 import { writeRetryFile } from './retry-file.js';
 import { Reporter } from './reporter.js';
-import type { RunRequest } from './request.js';
-import { RunContext } from './run-context.js';
+import type { RunPlan } from '../plan/plan.js';
+import { handleInterrupts } from './interrupt.js';
 import { runPlay } from './play.js';
-import { RunStopped } from './signals.js';
+import { RunState } from './run-state.js';
 
-/** How long running commands may go on after Ctrl-C before their connections are closed. */
-const INTERRUPT_GRACE_MS = 10_000;
-
-export async function runPlaybook(request: RunRequest, renderer?: Renderer): Promise<number> {
+/** Executes a plan; returns the exit code (ExitCode). Never throws for what happens on hosts. */
+export async function runPlaybook(plan: RunPlan, renderer?: Renderer): Promise<number> {
   const started = Date.now();
-  const reporter = new Reporter(renderer ?? chooseRenderer(request));
-  const limited = request.limit ? request.inventory.select(request.limit) : undefined;
-  const run = new RunContext(request, reporter, limited);
-
-  let interrupted = false;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      void run.closeAll(); // a second signal: stop waiting
-      return;
-    }
-    interrupted = true;
-    run.stop(`interrupted by ${signal}`);
-    reporter.emit({ type: 'warning', message: `${signal}: finishing the running steps, starting no new ones` });
-    graceTimer = setTimeout(() => void run.closeAll(), INTERRUPT_GRACE_MS);
-    graceTimer.unref();
-  };
-  // The engine's clean stop replaces whatever handled signals before (the CLI's immediate exit).
-  const previous = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
+  const { playbook, options } = plan.input;
+  const reporter = new Reporter(renderer ?? chooseRenderer(options));
+  const run = new RunState(plan, reporter);
+  const signals = handleInterrupts(run, reporter);
   try {
-    reporter.emit({ type: 'playbook-start', playbook: request.playbook.path, check: request.check });
-    for (const play of request.playbook.plays) {
+    reporter.emit({ type: 'playbook-start', playbook: playbook.path, check: options.check });
+    for (const play of plan.plays) {
       if (run.stopping()) break;
       try {
         await runPlay(play, run);
@@ -51,33 +30,27 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
       }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const l of previous.SIGINT) process.on('SIGINT', l as NodeJS.SignalsListener);
-    for (const l of previous.SIGTERM) process.on('SIGTERM', l as NodeJS.SignalsListener);
-    if (graceTimer) clearTimeout(graceTimer);
+    signals.dispose();
     await run.closeAll();
   }
+  return report(run, reporter, signals.interrupted, Date.now() - started);
+}
 
+/** The report stage: retry file, recap, exit code. */
+async function report(run: RunState, reporter: Reporter, interrupted: boolean, durationMs: number): Promise<number> {
+  const { playbook, options } = run.plan.input;
   const hosts = run.allHosts();
   const failed = hosts.filter((h) => h.status === 'failed').map((h) => h.name);
   const unreachable = hosts.filter((h) => h.status === 'unreachable').map((h) => h.name);
   let retryFile: string | undefined;
   if (failed.length + unreachable.length > 0) {
-    const pb = request.playbook.path;
-    retryFile = request.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
+    const pb = playbook.path;
+    retryFile = options.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
     writeRetryFile(retryFile, [...unreachable, ...failed].sort());
   }
   if (run.stoppedBecause && !interrupted) reporter.emit({ type: 'warning', message: `run stopped: ${run.stoppedBecause}` });
-  reporter.emit({
-    type: 'recap',
-    hosts: Object.fromEntries(reporter.counters),
-    retryFile,
-    interrupted,
-    durationMs: Date.now() - started,
-  });
+  reporter.emit({ type: 'recap', hosts: Object.fromEntries(reporter.counters), retryFile, interrupted, durationMs });
   await reporter.end();
-
   if (interrupted) return ExitCode.interrupted;
   if (unreachable.length) return ExitCode.hostUnreachable;
   if (failed.length || run.stoppedBecause) return ExitCode.hostFailed;

@@ -24,7 +24,7 @@ function describe(layer: string): string {
 
 /** One host's view: rendered on read, data layers as they are. */
 function hostView(host: string, layers: HostLayers): Vars {
-  const facts = layers.facts === undefined ? { facts: undefined } : { facts: layers.facts, ansible_facts: layers.facts };
+  const facts = layers.facts === undefined ? {} : { ansible_facts: layers.facts, facts: layers.facts };
   const ordered: [string, Vars][] = [
     ['inventory', layers.inventory],
     ['facts', facts],
@@ -54,7 +54,9 @@ export function hostvarsView(hosts: () => string[], layersOf: (host: string) => 
     const layers = layersOf(name);
     return layers ? hostView(name, layers) : undefined;
   };
-  return new Proxy({} as Record<string, Record<string, unknown>>, {
+  // A null prototype: the view is not a plain object, so rendering a value never walks into it
+  // (each host's variables hold hostvars again).
+  return new Proxy(Object.create(null) as Record<string, Record<string, unknown>>, {
     get: (_t, name) => (typeof name === 'string' ? view(name) : undefined),
     has: (_t, name) => typeof name === 'string' && hosts().includes(name),
     ownKeys: () => hosts(),

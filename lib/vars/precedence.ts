@@ -10,6 +10,8 @@ import type { Vars } from '../inventory/inventory.js';
 import type { Play, RoleRef } from '../playbook/playbook.js';
 import { registerSecretsIn } from '../secrets/masker.js';
 import { LazyVars } from './lazy-vars.js';
+import { phaseOf } from './magic-vars.js';
+import { UndefinedVariableError } from './template.js';
 import { DATA_LAYERS } from './unsafe.js';
 import { checkVariable } from './validate.js';
 
@@ -64,9 +66,8 @@ export interface ResolveOptions {
 
 /** Errors that only mean "not known before the run": facts, or values other hosts publish. */
 function needsRuntime(err: unknown): boolean {
-  if (!(err instanceof UserError) || err.code !== 'UNDEFINED_VARIABLE') return false;
-  const name = /^(?:host \S+: )?undefined variable '([^']+)'/.exec(err.message)?.[1];
-  return name === undefined || name === 'ansible_facts' || name === 'facts';
+  if (!(err instanceof UndefinedVariableError)) return false;
+  return err.variable === undefined || phaseOf(err.variable) === 'play';
 }
 
 /** The merged variables of one role on one host, rendered on read; nothing is checked yet. */

@@ -122,6 +122,17 @@ export class TemplateError extends UserError {
   }
 }
 
+/** A template read a variable that is not defined (`variable` is its name, when known). */
+export class UndefinedVariableError extends TemplateError {
+  constructor(
+    message: string,
+    readonly variable?: string,
+  ) {
+    super(message, 'UNDEFINED_VARIABLE');
+    this.name = 'UndefinedVariableError';
+  }
+}
+
 class SyntaxProblem extends Error {}
 
 function compileOrThrow(source: string): nunjucks.Template {
@@ -162,7 +173,7 @@ const GUARDS = /\bdefined\b|\bundefined\b|\bdefault\b|\|\s*d\b|\bmandatory\b/;
 function undefinedError(name: string | undefined, source: string, site: RenderSite): TemplateError {
   const what = name ? `undefined variable '${name}'` : `undefined value in ${JSON.stringify(shorten(source))}`;
   const where = name || site.variable || site.what ? ` ${siteText(site, source)}` : site.source ? ` — set in ${site.source}` : '';
-  return new TemplateError(`${what}${where}`, 'UNDEFINED_VARIABLE');
+  return new UndefinedVariableError(`${what}${where}`, name);
 }
 
 function run(code: string, scope: LazyVars, site: RenderSite, source = code): { output: string; frame: Frame } {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../../lib/errors.js';
 import { registerRunCommand } from '../../lib/cli/commands/run.js';
-import type { RunRequest } from '../../lib/runner/request.js';
+import type { RunOptions, RunPlan } from '../../lib/plan/plan.js';
 import { clearSecrets, maskSecrets } from '../../lib/secrets/masker.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures');
@@ -22,23 +22,27 @@ const inventoryYaml = `all:
         db1:
 `;
 
+/** What the engine was handed, flattened: the loaded inputs and the options. */
+type Request = RunOptions & Pick<RunPlan['input'], 'playbook' | 'inventory'> & { extraVars: Record<string, unknown>; plan: RunPlan };
+
 interface Outcome {
   exitCode: number | undefined;
   stdout: string;
   stderr: string;
-  requests: RunRequest[];
+  requests: Request[];
 }
 
 /** Runs `steer run ...args` in-process from `cwd`, with a stand-in engine that records requests. */
 async function steerRun(args: string[], cwd = fixtures): Promise<Outcome> {
-  const requests: RunRequest[] = [];
+  const requests: Request[] = [];
   const program = new Command('steer').exitOverride();
   const out: string[] = [];
   const err: string[] = [];
   registerRunCommand(
     program,
-    async (request) => {
-      requests.push(request);
+    async (plan) => {
+      const { playbook, inventory, extra, options } = plan.input;
+      requests.push({ ...options, playbook, inventory, extraVars: extra.vars, plan });
       return 0;
     },
     { out: (line) => out.push(line + '\n'), err: (line) => err.push(line + '\n') },

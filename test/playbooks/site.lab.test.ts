@@ -31,6 +31,14 @@ describe('site.yaml on a 3-host lab', { skip: labSkipReason(), timeout: 40 * 60_
   });
 
   let check: CliResult;
+  let listed: string[];
+
+  test('--list-tasks lists the plan without connecting', async () => {
+    const r = await runSteer(['run', 'site.yaml', '-i', lab.inventoryPath, '--list-tasks']);
+    assert.equal(r.code, 0, r.stderr);
+    listed = [...r.stdout.matchAll(/^ {6}(\S+) : (.*)\t/gm)].map((m) => `${m[1]} : ${m[2]}`);
+    assert.ok(listed.length > 20, r.stdout);
+  });
 
   test('--check on fresh hosts changes nothing and lists the changes', async () => {
     const before = await Promise.all(lab.hosts.map((h) => fingerprint(h.name)));
@@ -54,6 +62,19 @@ describe('site.yaml on a 3-host lab', { skip: labSkipReason(), timeout: 40 * 60_
       .filter((e) => e.status === 'changed' && !predicted.has(key(e)))
       .map(key);
     assert.deepEqual(unpredicted, [], 'every change of the real run was predicted by --check');
+
+    // Every raw command the real run ran, check mode listed as "would run", in order, per host.
+    for (const h of lab.hosts) {
+      const wouldRun = results(check).filter((e) => e.host === h.name).flatMap((e) => e.wouldRun ?? []);
+      const ran = real.events.flatMap((e) => (e.type === 'command' && e.raw && e.host === h.name ? [e.command] : []));
+      assert.deepEqual(ran, wouldRun, `${h.name}: raw commands predicted by --check`);
+    }
+    // Every step the real run reached on any host, --list-tasks listed (in the order of each role).
+    const pattern = (s: string) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/<[^>]*>|\\\(unknown\\\)/g, '.*')}$`);
+    for (const e of results(real)) {
+      if (e.handler || e.role === 'setup' || e.step.startsWith('(')) continue;
+      assert.ok(listed.some((l) => pattern(l).test(`${e.role} : ${e.step}`)), `${e.role} : ${e.step} is listed by --list-tasks`);
+    }
 
     // The cgroups reboot happened through the handler on every host, and every host had come back
     // before any host started the next role.

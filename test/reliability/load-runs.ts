@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { loadInventory } from '../../lib/inventory/load.js';
 import type { Renderer, RunEvent } from '../../lib/output/events.js';
 import { loadPlaybook } from '../../lib/playbook/load.js';
-import type { RunRequest } from '../../lib/runner/request.js';
+import { buildPlan } from '../../lib/plan/build.js';
 import { loadRole } from '../../lib/runner/role-loader.js';
 import { runPlaybook } from '../../lib/runner/run.js';
 
@@ -104,20 +104,23 @@ export interface RepeatedRunsOptions {
 export async function repeatedRuns(options: RepeatedRunsOptions): Promise<{ before: ProcessResources; runs: MeasuredRun[] }> {
   const playbook = await loadPlaybook(options.playbookPath, { cwd: process.cwd(), rolesPath: [] });
   const inventory = await loadInventory(options.inventoryPaths, { playbookDir: playbook.dir });
-  const request: RunRequest = {
+  const plan = await buildPlan({
     playbook,
     inventory,
-    tags: [],
-    skipTags: [],
-    check: false,
-    diff: false,
-    forks: options.forks,
-    extraVars: {},
-    output: 'json',
-    verbosity: 0,
-    hostKeyChecking: 'strict',
-    retryFile: options.retryFile,
-  };
+    extra: { vars: {}, sources: {} },
+    options: {
+      tags: [],
+      skipTags: [],
+      check: false,
+      diff: false,
+      forks: options.forks,
+      output: 'json',
+      verbosity: 0,
+      hostKeyChecking: 'strict',
+      retryFile: options.retryFile,
+      inventorySources: options.inventoryPaths,
+    },
+  });
   // Role scripts load once per process (tsx starts its compiler service for the first): do it
   // before the baseline, so that what is measured is what a run leaves behind.
   for (const play of playbook.plays) for (const ref of play.roles) await loadRole(ref);
@@ -126,7 +129,7 @@ export async function repeatedRuns(options: RepeatedRunsOptions): Promise<{ befo
   for (let i = 0; i < options.runs; i++) {
     const renderer = new CountingRenderer();
     const started = Date.now();
-    const code = await runPlaybook(request, renderer);
+    const code = await runPlaybook(plan, renderer);
     const durationMs = Date.now() - started;
     const run: MeasuredRun = {
       code,

@@ -63,3 +63,63 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       assert.ok(!r.events.some((e) => e.type === 'role-start' && e.role === 'mark'), 'no role started after the signal');
     }));
 }
+
+const marks = (out: string, suffix = '.mark') => readdirSync(out).filter((f) => f.endsWith(suffix)).sort();
+
+test('a batch whose hosts all failed stops the play and the playbook (issue #13: serial 1, first host fails)', () =>
+  withOut(async (out) => {
+    const r = await run('rolling.yaml', out, '-e', '{"fail_hosts": ["h1"]}');
+    assert.equal(r.code, 2);
+    assert.deepEqual(marks(out), [], 'neither the other batches nor the second play ran');
+    assert.ok(!r.events.some((e) => e.type === 'play-start' && e.play === 'After the rolling update'));
+    // As in Ansible's recap: only the hosts that took part.
+    assert.deepEqual(Object.keys(recapOf(r.events).hosts), ['h1']);
+  }));
+
+test('max_fail_percentage is checked after every step: no further step starts once it is exceeded', () =>
+  withOut(async (out) => {
+    const r = await run('step-percentage.yaml', out, '-e', '{"fail_hosts": ["h1", "h2"]}');
+    assert.equal(r.code, 2);
+    assert.deepEqual(marks(out, '.second'), [], 'the second step ran nowhere');
+    const tolerated = await run('step-percentage.yaml', out, '-e', '{"fail_hosts": ["h1"]}');
+    assert.equal(tolerated.code, 2);
+    assert.deepEqual(marks(out, '.second'), ['h2.second', 'h3.second', 'h4.second']);
+  }));
+
+test('any_errors_fatal on a role entry stops the run when a host fails in that role', () =>
+  withOut(async (out) => {
+    const r = await run('role-fatal.yaml', out, '-e', '{"fail_hosts": ["h3"]}');
+    assert.equal(r.code, 2);
+    assert.deepEqual(marks(out), []);
+    assert.ok(r.events.some((e) => e.type === 'warning' && /any_errors_fatal: h3 failed/.test(e.message)));
+  }));
+
+test('force_handlers: handlers notified before a host failed run only when asked', () =>
+  withOut(async (out) => {
+    await run('handlers.yaml', out, '-e', '{"fail_hosts": ["h1"]}');
+    assert.deepEqual(marks(out, '.handled'), ['h2.handled', 'h3.handled', 'h4.handled']);
+    rmSync(join(out, 'h2.handled'));
+    const forced = await run('handlers.yaml', out, '-e', '{"fail_hosts": ["h1"]}', '--force-handlers');
+    assert.equal(forced.code, 2);
+    assert.deepEqual(marks(out, '.handled'), ['h1.handled', 'h2.handled', 'h3.handled', 'h4.handled']);
+  }));
+
+test('run_once: a step and a role entry run on one host of the batch', () =>
+  withOut(async (out) => {
+    const r = await run('once.yaml', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(marks(out, '.once').length, 1);
+    assert.deepEqual(marks(out, '.every'), ['h1.every', 'h2.every', 'h3.every', 'h4.every']);
+    assert.equal(marks(out).length, 1);
+  }));
+
+test('--start-at-step skips the plays, roles and steps before the first match; no match is an error', () =>
+  withOut(async (out) => {
+    const r = await run('step-percentage.yaml', out, '--start-at-step', 'twosteps : Sec*');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(marks(out, '.second'), ['h1.second', 'h2.second', 'h3.second', 'h4.second']);
+    assert.ok(!r.events.some((e) => e.type === 'step-start' && e.step === 'First'));
+    const none = await run('step-percentage.yaml', out, '--start-at-step', 'No such step');
+    assert.equal(none.code, 5);
+    assert.match(none.stderr, /--start-at-step 'No such step': no step of the playbook matches/);
+  }));

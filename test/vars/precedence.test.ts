@@ -138,6 +138,7 @@ function playWithSource(name: string, file: string, line: number, col: number) {
     gatherFacts: true,
     become: false,
     anyErrorsFatal: false,
+    forceHandlers: false,
     location: { file },
   };
 }

@@ -1,10 +1,9 @@
 // `steer facts`: connects to the selected hosts (all at once), gathers their facts in one round trip
 // each and prints them as a table or, with --json, as one JSON document.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import pLimit from 'p-limit';
 import type { Connection } from '../../connection/connection.js';
 import { HostKeyError, UnreachableError } from '../../connection/errors.js';
-import type { HostKeyChecking } from '../../connection/known-hosts.js';
 import { connectAll, createConnection } from '../../connection/open.js';
 import { ExitCode, SteerError, UserError, formatUserMessage } from '../../errors.js';
 import type { Facts } from '../../facts/facts.js';
@@ -12,20 +11,17 @@ import { gatherFacts } from '../../facts/gather.js';
 import { loadInventory } from '../../inventory/load.js';
 import { applyLimit } from '../../inventory/patterns.js';
 import { maskSecrets, maskValue } from '../../secrets/masker.js';
+import { HostVariables } from '../../vars/host-vars.js';
+import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
+import { becomePassword, connectionOptions, inventoryOption, limitOption, parseForks, parseHostKeyChecking, type ConnectionFlags } from '../options.js';
 
-interface FactsOptions {
-  inventory: string[];
-  limit?: string;
+interface FactsOptions extends ConnectionFlags, VaultPasswordOptions {
   json?: boolean;
-  hostKeyChecking: HostKeyChecking;
-  forks: string;
   timeout: string;
-  verbose?: boolean;
 }
 
 type Outcome = { facts: Facts } | { error: Error };
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const say = (text: string): void => void process.stdout.write(maskSecrets(text) + '\n');
 const warn = (line: string): void => void process.stderr.write(maskSecrets(line) + '\n');
 
@@ -37,9 +33,14 @@ function positive(value: string, name: string): number {
 
 async function runFacts(opts: FactsOptions): Promise<void> {
   if (opts.inventory.length === 0) throw new UserError('no inventory given (expected -i FILE or -i FOLDER)', 'BAD_OPTION');
-  const forks = positive(opts.forks, '--forks');
+  const forks = parseForks(opts.forks);
   const timeoutMs = positive(opts.timeout, '--timeout') * 1000;
+  const hostKeyChecking = parseHostKeyChecking(opts.hostKeyChecking);
+  await applyVaultOptions(opts);
   const inv = await loadInventory(opts.inventory, {});
+  // The same variables a run connects with: templates rendered, magic variables known.
+  const vars = new HostVariables(inv, undefined, { forks, verbosity: opts.verbose, inventorySources: opts.inventory });
+  const password = await becomePassword(opts);
   let hosts = inv.select('all');
   if (opts.limit !== undefined) hosts = applyLimit(inv, hosts, opts.limit, { warn });
   if (hosts.length === 0) throw new UserError('no hosts matched (check the inventory and --limit)', 'NO_HOSTS');
@@ -49,10 +50,11 @@ async function runFacts(opts: FactsOptions): Promise<void> {
   for (const host of hosts) {
     try {
       connections.push(
-        createConnection(host, inv.hostVars(host), {
-          hostKeyChecking: opts.hostKeyChecking,
+        createConnection(host, vars.connectionVars(host), {
+          hostKeyChecking,
           connectTimeoutMs: timeoutMs,
-          verbose: opts.verbose ? warn : undefined,
+          ...(password !== undefined ? { becomePassword: password } : {}),
+          verbose: opts.verbose > 0 ? warn : undefined,
         }),
       );
     } catch (error) {
@@ -143,20 +145,15 @@ function table(rows: (readonly [string, Outcome])[]): string {
 }
 
 export function registerFactsCommand(program: Command): void {
-  program
+  const command = program
     .command('facts')
-    .description('connect to hosts and show their facts (OS, architecture, kernel, cgroups, memory, swap, address)')
-    .option('-i, --inventory <path>', 'inventory file (YAML or INI) or folder; repeat to merge several', collect, [])
-    .option('-l, --limit <pattern>', 'only these hosts: a pattern (web:!db, g[0], ~re) or @file with one host per line')
+    .description('connect to hosts and show their facts (OS, architecture, kernel, cgroups, memory, swap, address)');
+  inventoryOption(command);
+  limitOption(command);
+  connectionOptions(command, '20');
+  command
     .option('--json', 'print every fact as JSON ({facts: {host: …}, errors: {host: …}})')
-    .addOption(
-      new Option('--host-key-checking <mode>', 'check host keys against known_hosts: strict, accept-new (add unknown keys) or off')
-        .choices(['strict', 'accept-new', 'off'])
-        .default('strict'),
-    )
-    .option('-f, --forks <n>', 'hosts contacted at once', '20')
     .option('-T, --timeout <seconds>', 'connection timeout', '10')
-    .option('-v, --verbose', 'show connection steps and commands on stderr')
     .addHelpText(
       'after',
       `
@@ -165,6 +162,6 @@ Examples:
   steer facts -i inventory/home.yaml -l workers --json
 
 Exit code 4 when a host is unreachable, 2 when gathering failed on one.`,
-    )
-    .action(async (opts: FactsOptions) => runFacts(opts));
+    );
+  addVaultOptions(command).action(async (opts: FactsOptions) => runFacts(opts));
 }

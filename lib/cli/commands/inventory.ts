@@ -2,11 +2,13 @@
 // --host variables), without connecting anywhere. Useful to check what a run would see.
 import { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { ansibleJson, inventoryGraph, inventoryHost, inventoryList, type InventoryView } from '../../inventory/ansible-json.js';
+import { ansibleJson, inventoryGraph, inventoryHost, inventoryList, singleHost, type InventoryView } from '../../inventory/ansible-json.js';
 import { loadInventory } from '../../inventory/load.js';
 import { applyLimit } from '../../inventory/patterns.js';
 import { maskSecrets } from '../../secrets/masker.js';
+import { HostVariables } from '../../vars/host-vars.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
+import { inventoryOption, limitOption } from '../options.js';
 
 interface InventoryOptions extends VaultPasswordOptions {
   inventory: string[];
@@ -15,9 +17,9 @@ interface InventoryOptions extends VaultPasswordOptions {
   host?: string;
   playbookDir?: string;
   limit?: string;
+  raw?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const say = (text: string): void => void process.stdout.write(maskSecrets(text) + '\n');
 const warn = (line: string): void => void process.stderr.write(maskSecrets(line) + '\n');
@@ -34,19 +36,22 @@ async function runInventory(opts: InventoryOptions): Promise<void> {
 
   if (opts.list) say(ansibleJson(inventoryList(inv, view)));
   else if (opts.graph !== undefined) say(inventoryGraph(inv, typeof opts.graph === 'string' ? opts.graph : 'all', view));
-  else say(ansibleJson(inventoryHost(inv, opts.host!)));
+  else if (opts.raw) say(ansibleJson(inventoryHost(inv, opts.host!)));
+  else say(ansibleJson(new HostVariables(inv, undefined, { inventorySources: opts.inventory }).inventoryVars(singleHost(inv, opts.host!))));
 }
 
 export function registerInventoryCommand(program: Command): void {
   const command = program
     .command('inventory')
-    .description('show an inventory as ansible-inventory does: --list (JSON), --graph (tree) or --host NAME (variables)')
-    .option('-i, --inventory <path>', 'inventory file (YAML or INI) or folder; repeat to merge several', collect, [])
+    .description('show an inventory as ansible-inventory does: --list (JSON), --graph (tree) or --host NAME (variables)');
+  inventoryOption(command);
+  limitOption(command);
+  command
     .option('--list', "every group's hosts and children, and each host's merged variables under _meta.hostvars (JSON)")
     .option('--graph [group]', 'the group tree from GROUP (default all), with each group\'s hosts')
-    .option('--host <name>', "one host's merged variables (JSON)")
+    .option('--host <name>', "one host's merged variables (JSON), templates rendered as a run renders them")
+    .option('--raw', 'with --host: the values as written, templates unrendered (exactly what ansible-inventory --host prints)')
     .option('--playbook-dir <dir>', "also read group_vars/ and host_vars/ next to this folder's playbooks (they win over the inventory's)")
-    .option('-l, --limit <pattern>', 'only these hosts: a pattern (web:!db, g[0], ~re) or @file with one host per line')
     .addHelpText(
       'after',
       `
