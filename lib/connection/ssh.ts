@@ -432,7 +432,8 @@ export class SshConnection implements Connection {
     this.log(`${this.host}: rc=${result.code}`);
     for (const [tag, text] of [['out', result.stdout], ['err', result.stderr]] as const) {
       if (text === '') continue;
-      const shown = text.length > 4000 ? `${text.slice(0, 4000)}… (${text.length} bytes)` : text;
+      const masked = maskSecrets(text); // whole, before it is cut and split into lines
+      const shown = masked.length > 4000 ? `${masked.slice(0, 4000)}… (${text.length} bytes)` : masked;
       for (const line of shown.replace(/\n$/, '').split('\n')) this.log(`${this.host}: ${tag}| ${line}`);
     }
   }

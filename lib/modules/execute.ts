@@ -59,6 +59,7 @@ export async function applyAction(action: Action, ctx: ModuleContext): Promise<v
 
 /** `CMD failed (exit N): stderr` with secrets masked; the output is trimmed to its last lines. */
 export function failureMessage(display: string, result: { code: number; stderr: string; stdout: string }): string {
-  const output = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
+  // Masked before the cut: a multi-line secret cut in two would no longer match as a whole.
+  const output = maskSecrets(result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
   return maskSecrets(`${display} failed (exit ${result.code})${output ? `: ${output}` : ''}`);
 }

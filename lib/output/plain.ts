@@ -1,5 +1,5 @@
 // Append-only lines for CI logs and pipes: one line per state change, nothing redrawn.
-import { maskSecrets } from '../secrets/masker.js';
+import { maskSecrets, maskValue } from '../secrets/masker.js';
 import { formatDiff } from './diff.js';
 import type { Renderer, RunEvent } from './events.js';
 import { banner, formatRecap } from './recap.js';
@@ -20,8 +20,12 @@ const STATUS_COLOUR: Record<string, string> = {
   ignored: '\x1b[35m',
 };
 
-/** Lines for one event, shared by the plain renderer and the live renderer's log above the view. */
-export function eventLines(event: RunEvent, options: Omit<TextRendererOptions, 'write'>): string[] {
+/**
+ * Lines for one event, shared by the plain renderer and the live renderer's log above the view.
+ * Secrets are masked in the event first, before its values are split into lines, prefixed or diffed.
+ */
+export function eventLines(unmasked: RunEvent, options: Omit<TextRendererOptions, 'write'>): string[] {
+  const event = maskValue(unmasked);
   const paint = (status: string, text: string) => (options.colour ? `${STATUS_COLOUR[status] ?? ''}${text}\x1b[0m` : text);
   switch (event.type) {
     case 'playbook-start':

@@ -8,6 +8,7 @@ import type { RoleRef } from '../playbook/playbook.js';
 import type { ExtraVars } from './extra-vars.js';
 import { LazyVars } from './lazy-vars.js';
 import { baseMagic, DEFAULT_SETTINGS, phaseOf, playMagic, type PlayScope, type RunSettings, type VarsPhase } from './magic-vars.js';
+import { hostvarsView } from './hostvars.js';
 import { resolveRoleVars, type VarSources } from './precedence.js';
 import { evaluateCondition, TemplateError, UndefinedVariableError } from './template.js';
 
@@ -146,30 +147,19 @@ export class HostVariables {
 
   /**
    * `hostvars`: every host's variables by name, rendered on read in that host's own context
-   * (inventory, facts, published values, extra vars, magic). Reading a host does not add it to the run.
+   * (inventory, facts, published values, extra vars, magic); its facts, published values and magic
+   * variables are data, never rendered (hostvars.ts). Reading a host does not add it to the run.
    */
   hostvars(runtimeOf?: (host: string) => HostRuntime | undefined): Record<string, Vars> {
     const inv = this.inventory;
-    const view = (name: string): Vars => {
-      const runtime = runtimeOf?.(name);
-      const raw: Vars = {
-        ...inv.hostVars(name),
-        ...(runtime?.facts !== undefined ? { ansible_facts: runtime.facts, facts: runtime.facts } : {}),
-        ...runtime?.published,
-        ...this.extra.vars,
-        ...this.magic(name, runtimeOf),
-      };
-      return new LazyVars(raw).proxy();
-    };
-    // A null prototype: the view is not a plain object, so rendering a value never walks into it
-    // (each host's variables hold hostvars again).
-    return new Proxy(Object.create(null) as Record<string, Vars>, {
-      get: (_t, name) => (typeof name === 'string' && inv.hosts.has(name) ? view(name) : undefined),
-      has: (_t, name) => typeof name === 'string' && inv.hosts.has(name),
-      ownKeys: () => [...inv.hosts.keys()],
-      getOwnPropertyDescriptor: (_t, name) =>
-        typeof name === 'string' && inv.hosts.has(name) ? { enumerable: true, configurable: true, value: view(name) } : undefined,
-    });
+    return hostvarsView(
+      () => [...inv.hosts.keys()],
+      (name) => {
+        if (!inv.hosts.has(name)) return undefined;
+        const runtime = runtimeOf?.(name);
+        return { inventory: inv.hostVars(name), facts: runtime?.facts, published: runtime?.published ?? {}, extra: this.extra.vars, magic: this.magic(name, runtimeOf) };
+      },
+    );
   }
 
   private magic(host: string, runtimeOf?: (host: string) => HostRuntime | undefined): Vars {

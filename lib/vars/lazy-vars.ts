@@ -1,8 +1,11 @@
 // Variables rendered when they are read, as Ansible does: a value may refer to other variables
 // ("{{ kubernetes_version }}.0"), which are rendered in turn, against the same merged context.
+// Values that are data (unsafe.ts: facts, published values, magic variables, template extras) are
+// read as they are: host text never becomes a template.
 import { UserError } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { renderValue } from './template.js';
+import { isDataScope } from './unsafe.js';
 
 const LAZY = Symbol('steer.lazyVars');
 
@@ -18,6 +21,8 @@ export class LazyVars {
     private readonly sourceOf: SourceOf = () => undefined,
     /** Adds context (the host) to errors raised when a property of `proxy()` is read. */
     private readonly decorateError: (err: unknown) => unknown = (err) => err,
+    /** True for a variable whose value is data: returned as it is, never rendered. */
+    private readonly isData: (name: string) => boolean = () => false,
   ) {}
 
   /** The LazyVars behind a proxy made by `proxy()`, or undefined for any other object. */
@@ -27,9 +32,9 @@ export class LazyVars {
     return undefined;
   }
 
-  /** Plain variables (their values may still hold templates) or an existing lazy view. */
+  /** Plain variables (their values may still hold templates, unless marked data) or an existing lazy view. */
   static from(vars: Vars | LazyVars, sourceOf?: SourceOf): LazyVars {
-    return LazyVars.of(vars) ?? new LazyVars(vars as Vars, sourceOf);
+    return LazyVars.of(vars) ?? new LazyVars(vars as Vars, sourceOf, undefined, isDataScope(vars) ? () => true : undefined);
   }
 
   has(name: string): boolean {
@@ -48,6 +53,7 @@ export class LazyVars {
   get(name: string): unknown {
     if (this.rendered.has(name)) return this.rendered.get(name);
     if (!Object.prototype.hasOwnProperty.call(this.raw, name)) return undefined;
+    if (this.isData(name)) return this.raw[name];
     const at = this.resolving.indexOf(name);
     if (at >= 0) {
       const chain = [...this.resolving.slice(at), name].join(' → ');

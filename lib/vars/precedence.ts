@@ -2,7 +2,8 @@
 // role defaults < inventory (group and host vars, already merged) < facts < play vars < vars_files
 // < role params < published (set_fact-like) < extra vars. Magic variables (inventory_hostname,
 // groups, hostvars …) are reserved and win. Templates render when read, against the whole merged
-// context; the role's declared variables are then checked against their schema before it runs.
+// context — but facts, published values and magic variables are data (unsafe.ts), never rendered;
+// the role's declared variables are then checked against their schema before it runs.
 import { relative } from 'node:path';
 import { UserError, formatLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
@@ -11,6 +12,7 @@ import { registerSecretsIn } from '../secrets/masker.js';
 import { LazyVars } from './lazy-vars.js';
 import { phaseOf } from './magic-vars.js';
 import { UndefinedVariableError } from './template.js';
+import { DATA_LAYERS } from './unsafe.js';
 import { checkVariable } from './validate.js';
 
 export { evaluateCondition } from './template.js';
@@ -68,8 +70,8 @@ function needsRuntime(err: unknown): boolean {
   return err.variable === undefined || phaseOf(err.variable) === 'play';
 }
 
-/** The merged variables of one role on one host: rendered on read, declared ones checked now. */
-export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOptions = {}): Vars {
+/** The merged variables of one role on one host, rendered on read; nothing is checked yet. */
+export function mergeRoleVars(input: ResolveRoleVarsInput): LazyVars {
   const { role, host } = input;
   const playSources = Object.fromEntries(Object.entries(input.play?.varSources ?? {}).map(([k, loc]) => [k, formatLocation(loc)]));
   const defaults: Vars = {};
@@ -104,7 +106,14 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
     const found = typeof source === 'function' ? source(name) : typeof source === 'string' ? source : source?.[name];
     return found ?? fallback;
   };
-  const lazy = new LazyVars(merged, sourceOf, (err) => withHost(host, err));
+  const isData = (name: string): boolean => DATA_LAYERS.has(winner.get(name)?.[0] ?? '');
+  return new LazyVars(merged, sourceOf, (err) => withHost(host, err), isData);
+}
+
+/** The merged variables of one role on one host: rendered on read, declared ones checked now. */
+export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOptions = {}): Vars {
+  const { role, host } = input;
+  const lazy = mergeRoleVars(input);
 
   for (const variable of role.variables) {
     if (!lazy.has(variable.name)) {
@@ -123,9 +132,11 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
       if (options.beforeRun && needsRuntime(err)) continue;
       throw withHost(host, err);
     }
+    // Known secret before anything could show it (the check's message never holds it either).
+    if (variable.secret) registerSecretsIn(value);
     const check = checkVariable(variable, value);
     if (check.problem) {
-      const source = sourceOf(variable.name);
+      const source = lazy.source(variable.name);
       throw new UserError(`host ${host}: variable ${check.problem}${source ? ` — set in ${source}` : ''}`, 'VARIABLE_TYPE');
     }
     lazy.set(variable.name, check.value);

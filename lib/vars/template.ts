@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { FilterError, filters, truthy } from './filters.js';
 import { LazyVars } from './lazy-vars.js';
+import { installSandbox } from './sandbox.js';
 
 /** What is being rendered, for messages. */
 export interface RenderSite {
@@ -34,6 +35,7 @@ const constants: Record<string, unknown> = { True: true, False: false, None: nul
 const CAPTURE = '__steer_capture';
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+installSandbox(env);
 
 function guarded<F extends (...args: any[]) => unknown>(fn: F): F {
   return ((...args: unknown[]) => {

@@ -71,7 +71,7 @@ function pathSuffix(instancePath: string): string {
     .join('');
 }
 
-function problemText(err: ErrorObject): string {
+function problemText(err: ErrorObject, secret: boolean): string {
   const p = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'type':
@@ -81,7 +81,8 @@ function problemText(err: ErrorObject): string {
     case 'required':
       return `must have key '${String(p['missingProperty'])}'`;
     case 'additionalProperties':
-      return `has unknown key '${String(p['additionalProperty'])}'`;
+      // A secret mapping's keys may be part of the secret (a token as a key).
+      return secret ? 'has an unknown key' : `has unknown key '${String(p['additionalProperty'])}'`;
     default:
       return err.message ?? `is invalid (${err.keyword})`;
   }
@@ -94,6 +95,13 @@ export interface CheckResult {
   problem?: string;
 }
 
+/** What the message says the value was: nothing of a secret's value, not even its length. */
+function gotText(variable: RoleVariable, err: ErrorObject): string {
+  if (err.keyword === 'required' || err.keyword === 'additionalProperties') return '';
+  if (variable.secret) return ` (got a ${Array.isArray(err.data) ? 'list' : err.data === null ? 'null' : typeof err.data === 'object' ? 'mapping' : typeof err.data}; the value is secret)`;
+  return ` (got ${describe(err.data)})`;
+}
+
 /** Validates one variable's value against its declaration. */
 export function checkVariable(variable: RoleVariable, value: unknown): CheckResult {
   const coerced = coerceScalars(variable.schema, value);
@@ -102,6 +110,5 @@ export function checkVariable(variable: RoleVariable, value: unknown): CheckResu
   // Validate inside a holder so nested `default`s can be filled in even for a top-level object.
   if (validate(holder.v)) return { value: holder.v };
   const err = validate.errors![0]!;
-  const got = err.keyword === 'required' || err.keyword === 'additionalProperties' ? '' : ` (got ${describe(err.data)})`;
-  return { value: coerced, problem: `${variable.name}${pathSuffix(err.instancePath)} ${problemText(err)}${got}` };
+  return { value: coerced, problem: `${variable.name}${pathSuffix(err.instancePath)} ${problemText(err, variable.secret)}${gotText(variable, err)}` };
 }

@@ -10,6 +10,7 @@ import { checkPlanVariables } from '../../plan/check-variables.js';
 import { listHosts, listTags, listTasks } from '../../plan/listing.js';
 import type { RunInput, RunPlan } from '../../plan/plan.js';
 import { PlaybookErrors, displayPath, loadPlaybook } from '../../playbook/load.js';
+import { registerDeclaredSecrets } from '../../secrets/declared.js';
 import { maskSecrets } from '../../secrets/masker.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
@@ -94,6 +95,7 @@ async function load(playbookArg: string, flags: RunFlags, io: RunIO): Promise<Ru
     return ExitCode.ok;
   }
   const inventory = await loadInventory(flags.inventory, { playbookDir: playbook.dir });
+  registerDeclaredSecrets(playbook, inventory, extra.vars);
   const limit = limitPattern(flags.limit);
   return {
     playbook,

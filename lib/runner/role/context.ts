@@ -11,6 +11,7 @@ import type { ModuleCalls } from '../../modules/index.js';
 import type { RoleRef } from '../../playbook/playbook.js';
 import { registerSecretsIn } from '../../secrets/masker.js';
 import { renderTemplateString } from '../../vars/template.js';
+import { dataScope } from '../../vars/unsafe.js';
 import type { RoleContext, Shell, StepBody, StepOptions, StepResult } from '../role-api.js';
 
 export interface RoleParts {
@@ -65,7 +66,7 @@ export function createRoleContext(parts: RoleParts): RoleContext<any> {
     $: parts.$,
     probe: parts.probe,
     m: parts.m,
-    template: (file, extra) => renderTemplateString(readFileSync(join(parts.ref.dir, 'templates', file), 'utf8'), { ...templateVars(), ...extra }, { what: `template ${file}` }),
+    template: (file, extra) => renderTemplateString(readFileSync(join(parts.ref.dir, 'templates', file), 'utf8'), dataScope({ ...templateVars(), ...extra }), { what: `template ${file}` }),
     file: (file) => readFileSync(join(parts.ref.dir, 'files', file), 'utf8'),
     notify: parts.notify,
     flushHandlers: parts.flushHandlers,
