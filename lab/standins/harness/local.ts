@@ -172,6 +172,8 @@ export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // a program that exits without reading its stdin (a shell script) must not fail the run with EPIPE
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
