@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from . import containers, pki, preflight, yamlish
+from . import containers, pki, preflight, versions, yamlish
 from .client import Api, ApiError, ConnectError, load_kubeconfig
 from .common import (TAG, default_route_ip, git_commit, host_path, hostname, label, read_text, systemctl, version,
                      wait_until, write_file)
@@ -326,11 +326,12 @@ def cmd_config(flags, args):
         sys.stdout.write(yamlish.dump_all(docs))
         return 0
     if sub in ('images list', 'images pull'):
-        v = 'v' + version()
+        v = 'v' + (flags.get('kubernetes-version') or version()).lstrip('v')
         images = ['registry.k8s.io/kube-apiserver:' + v, 'registry.k8s.io/kube-controller-manager:' + v,
                   'registry.k8s.io/kube-scheduler:' + v, 'registry.k8s.io/kube-proxy:' + v,
-                  'registry.k8s.io/coredns/coredns:v1.12.1', 'registry.k8s.io/pause:3.10.1',
-                  'registry.k8s.io/etcd:3.6.4-0']
+                  'registry.k8s.io/coredns/coredns:' + versions.coredns_tag(version()),
+                  'registry.k8s.io/pause:' + versions.pause_tag(version()),
+                  'registry.k8s.io/etcd:' + versions.etcd_image_tag(v)]
         for i in images:
             out(i if sub == 'images list' else '[config/images] Pulled %s' % i)
         return 0
