@@ -101,7 +101,10 @@ describe('a 1.33 cluster lives on: skew, upgrade, drain, certificates, backup an
     w = await h.host('larch', { version: '1.33.6' });
     port = await freePort();
     await cp.write('root/kubeadm.yaml', initConfig(port, { version: '1.33.6', skipPhases: ['mark-control-plane'] }));
-    const init = await cp.run('kubeadm', ['init', '--config', '/root/kubeadm.yaml']);
+    // the roles' patch (a longer liveness delay for slow boards), by the name they give it
+    await cp.write('root/patches/kube-apiserver+strategic.yaml', 'spec:\n  containers:\n  - name: kube-apiserver\n    livenessProbe:\n      initialDelaySeconds: 33\n');
+    const init = await cp.run('kubeadm', ['init', '--config', '/root/kubeadm.yaml', '--patches', '/root/patches']);
+    assert.match(init.stdout, /\[patches\] Applied patch of type "application\/strategic-merge-patch\+json" to target "kube-apiserver"/);
     assert.equal(init.code, 0, init.stderr + init.stdout);
     const m = /kubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (\S+)/.exec(init.stdout)!;
     await w.write('root/join.yaml', joinConfig(m[1]!, m[2]!, [m[3]!]));
@@ -204,8 +207,9 @@ describe('a 1.33 cluster lives on: skew, upgrade, drain, certificates, backup an
     assert.equal(comps.filter((c) => c.name === 'kubelet').length, 2);
 
     const before = await cp.read('etc/kubernetes/pki/apiserver.crt');
-    r = await cp.run('kubeadm', ['upgrade', 'apply', 'v1.34.2', '--yes'], { env: V134, timeoutMs: 600_000 });
+    r = await cp.run('kubeadm', ['upgrade', 'apply', 'v1.34.2', '--yes', '--patches', '/root/patches'], { env: V134, timeoutMs: 600_000 });
     assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+    assert.match(await cp.read('etc/kubernetes/manifests/kube-apiserver.yaml'), /initialDelaySeconds: 33\n/, 'the patch applied again');
     assert.match(r.stdout, /\[upgrade\/staticpods\] Renewing apiserver-etcd-client certificate\n/);
     assert.match(r.stdout, /\[upgrade\/staticpods\] Moving new manifest to "\/etc\/kubernetes\/manifests\/kube-apiserver\.yaml" and backing up old manifest to "\/etc\/kubernetes\/tmp\/kubeadm-backup-manifests-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\/kube-apiserver\.yaml"\n/);
     assert.match(r.stdout, /\n\[upgrade\] SUCCESS! A control plane node of your cluster was upgraded to "v1\.34\.2"\.\n\n\[upgrade\] Now please proceed with upgrading the rest of the nodes by following the right order\.\n$/);

@@ -120,15 +120,23 @@ def admin_api(flags):
 
 
 def upsert(api, path, obj):
+    """CreateOrUpdate, retried on conflicts as kubeadm's apiclient does (a controller may update the
+    object between the read and the write: the bootstrap signer does with cluster-info)."""
     name = obj['metadata']['name']
     try:
         return api.create(path, obj)
     except ApiError as e:
-        if e.code != 409:
+        if e.code != 409 or e.reason != 'AlreadyExists':
             raise
+    for attempt in range(10):
         cur = api.get(path + '/' + name)
         obj['metadata']['resourceVersion'] = cur['metadata']['resourceVersion']
-        return api.replace(path + '/' + name, obj)
+        try:
+            return api.replace(path + '/' + name, obj)
+        except ApiError as e:
+            if e.code != 409 or attempt == 9:
+                raise
+            time.sleep(0.2)
 
 
 def start_kubelet():

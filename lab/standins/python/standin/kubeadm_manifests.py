@@ -121,6 +121,12 @@ PATCH_TARGETS = ('etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-sche
                  'corednsdeployment')
 
 
+# target, then an optional suffix (for ordering), then the patch type: kube-apiserver+strategic.yaml,
+# etcd0+json.json, kubeletconfiguration.yaml (patches.go's naming); the longest target wins
+PATCH_FILE = re.compile(r'^(%s)([^+.]*)(\+(strategic|merge|json))?\.(json|yaml|yml)$'
+                        % '|'.join(sorted(PATCH_TARGETS, key=len, reverse=True)))
+
+
 def load_patches(directory):
     """kubeadm's --patches directory: files named target[suffix][+patchtype].{json,yaml}."""
     found = {}
@@ -131,8 +137,8 @@ def load_patches(directory):
         raise Fail('could not list patch files for path "%s": open %s: no such file or directory'
                    % (directory, directory))
     for name in sorted(os.listdir(real)):
-        m = re.match(r'^([a-z-]+?)([^+.]*)(\+(strategic|merge|json))?\.(json|yaml|yml)$', name)
-        if not m or m.group(1) not in PATCH_TARGETS:
+        m = PATCH_FILE.match(name)
+        if not m:
             continue
         text = open(os.path.join(real, name)).read()
         kind = m.group(4) or 'strategic'
