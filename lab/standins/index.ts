@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEtcdRelease } from './etcd-release.js';
 import {
   entryScript, KUBEADM_DROPIN, KUBELET_POSTINST, KUBELET_POSTRM, KUBELET_PRERM, KUBELET_UNIT, libDir, PACKAGE_REVISION,
   README, STANDIN_DEPENDS, STANDIN_DESCRIPTIONS, STANDIN_PACKAGES, STANDIN_VERSIONS, type StandinPackage,
 } from './packages.js';
 
 export { STANDIN_DEPENDS, STANDIN_VERSIONS, PACKAGE_REVISION } from './packages.js';
+export { ETCD_RELEASE, etcdTarballName, labArch } from './etcd-release.js';
 
 export interface KubernetesRepoContent {
   /** Minor version, e.g. "1.34": served at core:/stable:/v1.34/deb/ */
@@ -36,8 +38,9 @@ const SOURCE_DATE_EPOCH = 1767225600;
 
 /**
  * Builds (or reuses from `workDir`) the kubeadm, kubelet and kubectl stand-in packages for every
- * version in STANDIN_VERSIONS, and puts the lab's extra files (the Flannel manifest) in
- * `workDir/files/`. Returns the .debs grouped by minor version.
+ * version in STANDIN_VERSIONS, and puts the lab's extra files (the Flannel manifest, the etcd release
+ * tarball with the stand-in etcdctl and etcdutl, its SHA256SUMS) in `workDir/files/`. Returns the
+ * .debs grouped by minor version.
  */
 export async function buildKubernetesPackages(workDir: string): Promise<KubernetesRepoContent[]> {
   await requireTool('dpkg-deb', 'dpkg-deb (package dpkg) is needed to build the Kubernetes stand-in packages');
@@ -55,6 +58,7 @@ export async function buildKubernetesPackages(workDir: string): Promise<Kubernet
 
   await mkdir(join(workDir, 'files'), { recursive: true });
   await copyFile(FLANNEL_MANIFEST, join(workDir, 'files', 'kube-flannel.yml'));
+  await buildEtcdRelease(join(workDir, 'files'), PYTHON_DIR, SOURCE_DATE_EPOCH);
 
   let content = await readStamp(stampPath);
   if (!content) {

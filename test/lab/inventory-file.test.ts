@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { INVENTORY_HEADER, renderInventory } from '../../lab/inventory-file.js';
 import { labPaths } from '../../lab/paths.js';
 import { planLab } from '../../lab/state.js';
+import { etcdTarballName } from '../../lab/standins/etcd-release.js';
 
 test('the lab inventory has the home inventory shape and the lab overrides', () => {
   const state = planLab('default', 4, 3, 0, '/img');
@@ -21,7 +22,9 @@ test('the lab inventory has the home inventory shape and the lab overrides', () 
     kubernetes_apt_base_url: 'http://10.213.4.1:8213/core:/stable:',
     steer_lab_files_url: 'http://10.213.4.1:8213/files',
     flannel_manifest_url: 'http://10.213.4.1:8213/files/kube-flannel.yml',
+    etcd_release_url: `http://10.213.4.1:8213/files/${etcdTarballName()}`,
   });
+  assert.match(etcdTarballName('arm64'), /^etcd-v3\.6\.5-linux-arm64\.tar\.gz$/);
 });
 
 test('next to the home group_vars, the lab overrides still win (host vars beat group vars)', async () => {

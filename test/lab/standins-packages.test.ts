@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildKubernetesPackages, type KubernetesRepoContent } from '../../lab/standins/index.js';
+import { buildKubernetesPackages, etcdTarballName, type KubernetesRepoContent } from '../../lab/standins/index.js';
 
 const skip = process.platform !== 'linux' ? 'dpkg-deb needs Linux' : undefined;
 
@@ -51,6 +51,21 @@ describe('buildKubernetesPackages', { skip }, () => {
     assert.match(await readFile(join(dir, 'a', 'files', 'kube-flannel.yml'), 'utf8'), /name: kube-flannel-ds/);
   });
 
+  test('the etcd release tarball: upstream name and layout, self-contained etcdctl and etcdutl, SHA256SUMS', async () => {
+    const name = etcdTarballName();
+    const tarball = join(dir, 'a', 'files', name);
+    const listing = execFileSync('tar', ['-tzvf', tarball]).toString();
+    const top = name.replace(/\.tar\.gz$/, '');
+    for (const tool of ['etcdctl', 'etcdutl']) assert.match(listing, new RegExp(`^-rwxr-xr-x 0/0 .* ${top}/${tool}$`, 'm'));
+    const sums = await readFile(join(dir, 'a', 'files', 'SHA256SUMS'), 'utf8');
+    assert.equal(sums, `${createHash('sha256').update(await readFile(tarball)).digest('hex')}  ${name}\n`);
+    // copied alone, as a role installs it to /usr/local/bin, it still runs: its modules are embedded
+    const alone = join(dir, 'etcdctl');
+    execFileSync('sh', ['-c', `tar -xzOf ${tarball} ${top}/etcdctl > ${alone} && chmod 755 ${alone}`]);
+    const r = execFileSync(alone, ['version'], { env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.toString(), 'etcdctl version: 3.6.5\nAPI version: 3.6\n');
+  });
+
   test('builds are cached and reproducible', async () => {
     const again = await buildKubernetesPackages(join(dir, 'a'));
     assert.deepEqual(again, built);
@@ -59,5 +74,7 @@ describe('buildKubernetesPackages', { skip }, () => {
     for (const [i, b] of built.entries()) {
       for (const [j, deb] of b.debs.entries()) assert.equal(await sum(deb), await sum(other[i]!.debs[j]!), basename(deb));
     }
+    const tarball = (d: string) => join(dir, d, 'files', etcdTarballName());
+    assert.equal(await sum(tarball('a')), await sum(tarball('b')), 'the etcd tarball is byte-identical');
   });
 });

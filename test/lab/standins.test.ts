@@ -323,7 +323,7 @@ describe('a stand-in cluster: init, join, kubectl, the Service answer, reset', {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\[reset\] Deleted contents of the etcd data directory: \/var\/lib\/etcd/);
     await assert.rejects(stat(`${cp.root}/etc/kubernetes/admin.conf`));
-    await assert.rejects(stat(`${cp.root}/var/lib/etcd/standin-state.json`));
+    await assert.rejects(stat(`${cp.root}/var/lib/etcd/member`));
     await waitFor('the API port to close', async () => new Promise<boolean>((resolve) => {
       const s = createServer();
       s.once('error', () => resolve(false));

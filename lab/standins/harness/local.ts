@@ -25,6 +25,8 @@ export interface FakeHost {
   write(path: string, content: string): Promise<void>;
   read(path: string): Promise<string>;
   stopRuntime(): Promise<void>;
+  /** Restarts the kubelet as systemd would, optionally as another version (an upgraded package). */
+  restartKubelet(version?: string): Promise<RunResult>;
 }
 
 export async function freePort(): Promise<number> {
@@ -48,7 +50,7 @@ export class Harness {
     this.dir = await mkdtemp(join(tmpdir(), 'steer-standins-'));
     this.binDir = join(this.dir, 'bin');
     await mkdir(this.binDir);
-    for (const tool of ['kubeadm', 'kubelet', 'kubectl']) {
+    for (const tool of ['kubeadm', 'kubelet', 'kubectl', 'etcdctl', 'etcdutl']) {
       const path = join(this.binDir, tool);
       await writeFile(path, [
         '#!/usr/bin/env python3',
@@ -86,6 +88,7 @@ export class Harness {
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     this.servers.push(server);
     const healthz = await freePort();
+    const etcdPort = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${this.binDir}:${process.env.PATH}`,
@@ -93,6 +96,7 @@ export class Harness {
       STANDIN_HOSTNAME: name,
       STANDIN_SYSTEMCTL: `python3 ${FAKE_SYSTEMCTL}`,
       STANDIN_KUBELET_HEALTHZ_PORT: String(healthz),
+      STANDIN_ETCD_CLIENT_PORT: String(etcdPort),
       STANDIN_SERVICE_LISTEN: '127.0.0.1',
       STANDIN_POD_START_SECONDS: '1',
       STANDIN_VERSION: options.version ?? '1.34.2',
@@ -111,6 +115,8 @@ export class Harness {
       },
       read: (path) => readFile(join(root, path), 'utf8'),
       stopRuntime: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      restartKubelet: (version) =>
+        runProcess('python3', [FAKE_SYSTEMCTL, 'restart', 'kubelet'], { ...env, ...(version ? { STANDIN_VERSION: version } : {}) }),
     };
     this.hosts.push(host);
     return host;
@@ -120,19 +126,33 @@ export class Harness {
   async cleanup(): Promise<void> {
     for (const h of this.hosts) {
       await runProcess('python3', [FAKE_SYSTEMCTL, 'stop', 'kubelet'], h.env, undefined, 30_000).catch(() => undefined);
-      try {
-        const pid = Number((await h.read('run/standin/kube-apiserver.pid')).trim());
-        if (pid > 0) process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 50; i++) {
-          process.kill(pid, 0);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } catch {
-        // not running
-      }
+      for (const component of ['kube-proxy', 'kube-apiserver', 'etcd']) await stopByPidFile(h, component);
     }
     for (const s of this.servers) await new Promise<void>((resolve) => s.close(() => resolve()));
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Stops a stand-in component process (etcd, kube-apiserver, kube-proxy) by the pid file it wrote. */
+async function stopByPidFile(h: FakeHost, component: string): Promise<void> {
+  let pid = 0;
+  try {
+    pid = Number((await h.read(`run/standin/${component}.pid`)).trim());
+  } catch {
+    return;
+  }
+  if (!(pid > 0)) return;
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmdline.includes('standin.')) return; // a reused pid: not ours
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50; i++) {
+      process.kill(pid, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
   }
 }
 
@@ -152,12 +172,14 @@ export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // a program that exits without reading its stdin (a shell script) must not fail the run with EPIPE
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
 
 /** A kubeadm InitConfiguration for a harness host (loopback address, free port, short timeouts). */
-export function initConfig(port: number, extra: { token?: string; podSubnet?: string; skipPhases?: string[]; kubeletHealthCheck?: string } = {}): string {
+export function initConfig(port: number, extra: { token?: string; podSubnet?: string; skipPhases?: string[]; kubeletHealthCheck?: string; version?: string } = {}): string {
   return [
     'apiVersion: kubeadm.k8s.io/v1beta4',
     'kind: InitConfiguration',
@@ -174,7 +196,7 @@ export function initConfig(port: number, extra: { token?: string; podSubnet?: st
     '---',
     'apiVersion: kubeadm.k8s.io/v1beta4',
     'kind: ClusterConfiguration',
-    'kubernetesVersion: v1.34.2',
+    `kubernetesVersion: v${extra.version ?? '1.34.2'}`,
     'networking:',
     `  podSubnet: ${extra.podSubnet ?? '10.244.0.0/16'}`,
     '---',

@@ -4,30 +4,34 @@ controllers and scheduler a real control plane runs. The kubelet stand-in starts
 kube-apiserver static Pod manifest that `kubeadm init` writes.
 """
 import base64
+import datetime
 import ipaddress
 import json
 import os
 import random
 import re
 import signal
-import socket
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from . import objects, pki, yamlish
-from .common import TAG, host_path, klog, label, parse_time, now, read_text, version, git_commit, rfc3339
+from . import disruption, objects, pki, yamlish
+from .common import TAG, component_version, host_path, klog, label, parse_time, now, git_commit, rfc3339
+from .etcd_client import EtcdUnavailable, StateBackend
 from .resources import BY_KEY, RESOURCES, from_path
 from .store import Store, StatusError, invalid
+from .tlsserve import ReloadingTLSServer
 
 ADMIN_GROUPS = {'system:masters', 'kubeadm:cluster-admins', 'system:nodes'}
 BOOTSTRAP_RE = re.compile(r'^([a-z0-9]{6})\.([a-z0-9]{16})$')
 
 
 def version_info():
-    v = version()
+    """/version: the version of the kube-apiserver image this process was started for."""
+    v = component_version()
     major, minor = v.split('.')[:2]
     return {'major': major, 'minor': minor, 'emulationMajor': major, 'emulationMinor': minor,
             'minCompatibilityMajor': major, 'minCompatibilityMinor': str(int(minor) - 1),
@@ -37,9 +41,9 @@ def version_info():
 
 
 class ApiServer:
-    def __init__(self, opts):
+    def __init__(self, opts, store):
         self.opts = opts
-        self.store = Store(opts['state_file'])
+        self.store = store
         self.service_net = ipaddress.ip_network(opts.get('service-cluster-ip-range', '10.96.0.0/12'))
         self.ca_cert = pki.read_host(opts['client-ca-file'])
         self.ca_key = pki.read_host(os.path.join(os.path.dirname(opts['client-ca-file']), 'ca.key'))
@@ -89,7 +93,15 @@ class ApiServer:
             obj['status'] = {'phase': 'Active'}
         elif kind == 'Pod':
             default_pod_spec(obj.setdefault('spec', {}))
+            objects.add_default_tolerations(obj['spec'])
             obj.setdefault('status', {'phase': 'Pending', 'qosClass': 'BestEffort'})
+        elif kind == 'PodDisruptionBudget':
+            spec = obj.setdefault('spec', {})
+            if spec.get('minAvailable') is not None and spec.get('maxUnavailable') is not None:
+                raise invalid(res, meta.get('name'), ['spec: Invalid value: policy.PodDisruptionBudgetSpec{...}: '
+                                                      'minAvailable and maxUnavailable cannot be both set'])
+            obj.setdefault('status', {'disruptionsAllowed': 0, 'currentHealthy': 0, 'desiredHealthy': 0,
+                                      'expectedPods': 0})
         elif kind in ('Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet'):
             spec = obj.setdefault('spec', {})
             if kind != 'DaemonSet':
@@ -182,6 +194,30 @@ class ApiServer:
         if res.has_status:
             obj['status'] = cur.get('status')
         return self.store.update(res, obj)
+
+    def delete_pod(self, ns, name, grace=None, uid=None):
+        """Graceful deletion: a pod bound to a node gets a deletionTimestamp (it shows Terminating)
+        and is removed when its kubelet confirms it stopped, or by the pod GC when its node is
+        deleted; pods not yet scheduled, finished pods, mirror pods and grace 0 go at once."""
+        res = BY_KEY['pods']
+        with self.store.lock:
+            pod = self.store.must_get(res, ns, name)
+            if uid and uid != pod['metadata'].get('uid'):
+                raise StatusError(409, 'Conflict', 'Operation cannot be fulfilled on Pod "%s": Precondition failed: '
+                                  'UID in precondition: %s, UID in object meta: %s' % (name, uid,
+                                                                                      pod['metadata'].get('uid')))
+            meta = pod['metadata']
+            if grace is None:
+                grace = pod['spec'].get('terminationGracePeriodSeconds', 30)
+            mirror = (meta.get('annotations') or {}).get('kubernetes.io/config.mirror')
+            if mirror or not pod['spec'].get('nodeName') or int(grace) <= 0 or \
+                    (pod.get('status') or {}).get('phase') in ('Succeeded', 'Failed'):
+                return self.store.delete(res, ns, name)
+            if meta.get('deletionTimestamp'):
+                return pod
+            meta['deletionTimestamp'] = rfc3339(now() + datetime.timedelta(seconds=int(grace)))
+            meta['deletionGracePeriodSeconds'] = int(grace)
+            return self.store.update(res, pod, check_rv=False)
 
     def patch(self, res, ns, name, sub, ctype, body):
         cur = self.store.must_get(res, ns, name)
@@ -359,7 +395,15 @@ class Handler(BaseHTTPRequestHandler):
             user, groups = api.authenticate(peer, self.headers.get('Authorization'))
             path = u.path.rstrip('/') or '/'
             if path in ('/healthz', '/livez', '/readyz'):
+                if not api.store.available:
+                    return self.send(500, '[-]etcd failed: reason withheld\n%s check failed' % path[1:],
+                                     'text/plain; charset=utf-8')
                 return self.send(200, 'ok', 'text/plain; charset=utf-8')
+            if not api.store.available:
+                raise StatusError(500, 'InternalError', 'Internal error occurred: rpc error: code = Unavailable desc = '
+                                  'connection error: desc = "transport: Error while dialing: dial tcp %s: connect: '
+                                  'connection refused"' % api.opts.get('etcd-servers', '127.0.0.1:2379').split(
+                                      ',')[0].split('://')[-1])
             if path == '/version':
                 return self.send(200, version_info())
             if path == '/api':
@@ -384,7 +428,6 @@ class Handler(BaseHTTPRequestHandler):
             out = self.handle_resource(method, res, ns, name, sub, q)
             code = 201 if method == 'POST' else 200
             self.send(code, out)
-            api.store.save()
         except StatusError as e:
             self.send(e.code, e.status())
         except Exception as e:  # a bug in the stand-in: say so, as a 500
@@ -404,6 +447,8 @@ class Handler(BaseHTTPRequestHandler):
                 items = [o for o in items if objects.fields_match(o, q['fieldSelector'])]
             return {'kind': res.kind + 'List', 'apiVersion': res.api_version,
                     'metadata': {'resourceVersion': str(store.rv)}, 'items': items}
+        if method == 'POST' and res.kind == 'Pod' and sub == 'eviction':
+            return disruption.evict(api, ns, name, self.body())
         if method == 'POST':
             body = self.body()
             if not isinstance(body, dict):
@@ -428,33 +473,13 @@ class Handler(BaseHTTPRequestHandler):
         if method == 'PATCH':
             return api.patch(res, ns, name, sub, self.headers.get('Content-Type', ''), self.body())
         if method == 'DELETE':
+            if res.kind == 'Pod' and name:
+                opts = self.body() or {}
+                grace = opts.get('gracePeriodSeconds', q.get('gracePeriodSeconds'))
+                return api.delete_pod(ns, name, int(grace) if grace is not None else None,
+                                      (opts.get('preconditions') or {}).get('uid'))
             return store.delete(res, ns, name)
         raise StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
-
-
-class TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, ctx):
-        self.ctx = ctx
-        super().__init__(addr, Handler)
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        if self.ctx is None:
-            return sock, addr
-        return self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
-
-    def finish_request(self, request, client_address):
-        if isinstance(request, ssl.SSLSocket):
-            request.settimeout(10)
-            try:
-                request.do_handshake()
-            except (ssl.SSLError, OSError):
-                return
-            request.settimeout(None)
-        super().finish_request(request, client_address)
 
 
 def parse_args(argv):
@@ -468,40 +493,59 @@ def parse_args(argv):
     return opts
 
 
-def etcd_data_dir():
-    text = read_text('/etc/kubernetes/manifests/etcd.yaml', '')
-    m = re.search(r'--data-dir=(\S+)', text)
-    return m.group(1) if m else '/var/lib/etcd'
+def open_store(opts):
+    """The object store, read from etcd (--etcd-servers with the apiserver-etcd-client certificate);
+    waits up to 60 s for etcd, as a starting kube-apiserver does, then gives up (the kubelet restarts it)."""
+    backend = StateBackend([u for u in opts.get('etcd-servers', 'https://127.0.0.1:2379').split(',') if u],
+                           opts.get('etcd-cafile'), opts.get('etcd-certfile'), opts.get('etcd-keyfile'))
+    store = Store(backend)
+    deadline = time.time() + 60
+    while True:
+        try:
+            store.load()
+            return store
+        except EtcdUnavailable as e:
+            if time.time() > deadline:
+                klog('F', 'instance.go', 'Error creating leases: error creating storage factory: %s' % e)
+                sys.exit(1)
+            klog('W', 'logging.go', 'grpc: addrConn.createTransport failed to connect to %s' % e)
+            time.sleep(1)
+
+
+def sync_loop(store, stopping):
+    """Persists changes to etcd shortly after they happen (batched), and notices a restored etcd."""
+    while not stopping.is_set():
+        if store.wake.wait(1.0):
+            time.sleep(0.05)
+            store.wake.clear()
+        was = store.available
+        if store.sync():
+            klog('W', 'cacher.go', 'etcd data directory changed (snapshot restored): objects reloaded from etcd')
+        if was != store.available:
+            klog('I' if store.available else 'E', 'healthz.go', 'etcd is %s' % (
+                'reachable again' if store.available else 'unreachable: requests fail until it is back'))
 
 
 def main(argv):
-    label('kube-apiserver')
+    label('kube-apiserver', component_version())
     opts = parse_args(argv)
     opts.setdefault('secure-port', '6443')
     opts.setdefault('client-ca-file', '/etc/kubernetes/pki/ca.crt')
     opts.setdefault('tls-cert-file', '/etc/kubernetes/pki/apiserver.crt')
     opts.setdefault('tls-private-key-file', '/etc/kubernetes/pki/apiserver.key')
-    opts['state_file'] = os.path.join(etcd_data_dir(), 'standin-state.json')
-    for k in ('client-ca-file', 'tls-cert-file', 'tls-private-key-file'):
-        opts[k + ':host'] = host_path(opts[k])
-    api = ApiServer({**opts, 'client-ca-file': opts['client-ca-file']})
-    Handler.api = api
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(opts['tls-cert-file:host'], opts['tls-private-key-file:host'])
-    ctx.load_verify_locations(opts['client-ca-file:host'])
-    ctx.verify_mode = ssl.CERT_OPTIONAL
-    bind = opts.get('bind-address', '0.0.0.0')
-    server = TLSServer((bind, int(opts['secure-port'])), ctx)
-
-    from .controllers import Controllers
-    from .serviceproxy import ServiceProxy
-    proxy = ServiceProxy(api)
-    ctrl = Controllers(api, proxy)
-
     pidfile = host_path('/run/standin/kube-apiserver.pid')
     os.makedirs(os.path.dirname(pidfile), exist_ok=True)
     with open(pidfile, 'w') as f:
         f.write(str(os.getpid()))
+    store = open_store(opts)
+    api = ApiServer(opts, store)
+    Handler.api = api
+    bind = opts.get('bind-address', '0.0.0.0')
+    server = ReloadingTLSServer((bind, int(opts['secure-port'])), Handler, opts['tls-cert-file'],
+                                opts['tls-private-key-file'], opts['client-ca-file'])
+
+    from .controllers import Controllers
+    ctrl = Controllers(api)
 
     stopping = threading.Event()
 
@@ -509,20 +553,19 @@ def main(argv):
         if stopping.is_set():
             return
         stopping.set()
-        klog('I', 'apiserver.py', 'shutting down: closing service addresses and saving state')
+        klog('I', 'apiserver.py', 'shutting down: saving state to etcd')
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     threading.Thread(target=ctrl.run, args=(stopping,), daemon=True).start()
+    threading.Thread(target=sync_loop, args=(store, stopping), daemon=True).start()
     klog('I', 'secure_serving.go', 'Serving securely on %s:%s' % (bind, opts['secure-port']))
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         stopping.set()
-        proxy.close_all()
-        api.store.dirty = True
-        api.store.save()
+        store.sync()
         try:
             if open(pidfile).read().strip() == str(os.getpid()):
                 os.unlink(pidfile)

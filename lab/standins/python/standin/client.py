@@ -194,8 +194,9 @@ class Api:
     def merge_patch(self, path, patch):
         return self.request('PATCH', path, patch, content_type='application/merge-patch+json')
 
-    def delete(self, path):
-        return self.request('DELETE', path)
+    def delete(self, path, options=None):
+        """DELETE, with DeleteOptions (gracePeriodSeconds, preconditions) when given."""
+        return self.request('DELETE', path, options)
 
 
 def build_kubeconfig(server, ca_pem, user, cert_pem=None, key_pem=None, token=None, cluster='kubernetes',

@@ -26,16 +26,50 @@ def _version_file():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'VERSION')
 
 
+_VERSION = []
+
+
 def version():
-    """The Kubernetes version this build stands in for, e.g. '1.34.2'."""
-    env = os.environ.get('STANDIN_VERSION')
-    if env:
-        return env.lstrip('v')
-    try:
-        with open(_version_file()) as f:
-            return f.read().strip().lstrip('v')
-    except OSError:
-        return '1.34.2'
+    """The Kubernetes version this build stands in for, e.g. '1.34.2'. Read once per process, as a
+    real binary's version is compiled in: a running kubelet keeps its version when apt replaces
+    the package under it, until it is restarted."""
+    if not _VERSION:
+        env = os.environ.get('STANDIN_VERSION')
+        if env:
+            _VERSION.append(env.lstrip('v'))
+        else:
+            try:
+                with open(_version_file()) as f:
+                    _VERSION.append(f.read().strip().lstrip('v'))
+            except OSError:
+                _VERSION.append('1.34.2')
+    return _VERSION[0]
+
+
+def component_version():
+    """The version of a control-plane component the kubelet started from a static Pod (or a
+    DaemonSet Pod): the image tag in its manifest, passed as STANDIN_COMPONENT_VERSION. The code
+    comes from the kubelet package; the version is the manifest's, so that only a new manifest
+    (kubeadm upgrade apply) moves it."""
+    return (os.environ.get('STANDIN_COMPONENT_VERSION') or version()).lstrip('v')
+
+
+def image_tag(image):
+    """'registry.k8s.io/kube-apiserver:v1.33.6' -> 'v1.33.6' ('' when the image has no tag)."""
+    last = (image or '').rsplit('/', 1)[-1]
+    return last.split(':', 1)[1].split('@')[0] if ':' in last else ''
+
+
+FAULTS_DIR = '/etc/steer-lab/faults'
+
+
+def fault(name):
+    """A fault a lab test injected (docs/standins.md, "Faults"): None, or the message the stand-in
+    fails with. Faults are files in /etc/steer-lab/faults; an empty file gives the default text."""
+    text = read_text('%s/%s' % (FAULTS_DIR, name))
+    if text is None:
+        return None
+    return text.strip() or 'injected fault %s/%s' % (FAULTS_DIR, name)
 
 
 def minor_of(v):
@@ -50,10 +84,10 @@ def git_commit(v):
     return hashlib.sha1(('steer-lab-standin-' + v).encode()).hexdigest()
 
 
-def label(tool):
+def label(tool, ver=None, project='Kubernetes'):
     """The first line each stand-in prints on stderr."""
-    sys.stderr.write('%s %s v%s: test equipment for the steer lab, not the real Kubernetes %s\n'
-                     % (TAG, tool, version(), tool))
+    sys.stderr.write('%s %s v%s: test equipment for the steer lab, not the real %s\n'
+                     % (TAG, tool, (ver or version()).lstrip('v'), ('%s %s' % (project, tool)) if project else tool))
     sys.stderr.flush()
 
 
@@ -180,7 +214,23 @@ def write_file(path, content, mode=0o644):
 
 
 def hostname():
-    return (os.environ.get('STANDIN_HOSTNAME') or socket.gethostname()).lower()
+    """The node name kubeadm and the kubelet derive from the host name: trimmed and lowercased, as
+    GetHostname in cmd/kubeadm/app/util (and the kubelet's nodeutil.GetHostname) do."""
+    return (os.environ.get('STANDIN_HOSTNAME') or socket.gethostname()).strip().lower()
+
+
+DNS1123_SUBDOMAIN = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+
+
+def dns1123_subdomain_error(name):
+    """None, or apimachinery's IsDNS1123Subdomain message for a name that is not one."""
+    if name and len(name) <= 253 and DNS1123_SUBDOMAIN.match(name):
+        return None
+    if len(name) > 253:
+        return 'must be no more than 253 characters'
+    return ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+            "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 
 
 def node_arch():

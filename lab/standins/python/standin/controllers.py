@@ -8,7 +8,7 @@ import ipaddress
 import re
 import time
 
-from . import jws, objects
+from . import disruption, jws, objects
 from .common import klog, now, parse_time, read_text, rfc3339
 from .resources import BY_KEY
 from .store import StatusError, random_suffix
@@ -46,35 +46,45 @@ def b64d(v):
 
 
 class Controllers:
-    def __init__(self, api, proxy):
+    def __init__(self, api):
         self.api = api
         self.store = api.store
-        self.proxy = proxy
         self._cidr_cache = (0, None)
+        self.started = now()
+        self.ready_seen = {}  # node name -> last Ready status this controller saw
 
     def run(self, stopping):
         while not stopping.is_set():
-            try:
-                self.tick()
-            except Exception as e:  # keep the control loop alive, as the real managers do
-                klog('E', 'controllers.py', 'control loop error: %r' % e)
-            try:
-                self.store.save()
-            except OSError as e:
-                klog('E', 'controllers.py', 'saving state failed: %s' % e)
+            if self.store.available:  # controllers cannot work while etcd is unreachable
+                try:
+                    self.tick()
+                except Exception as e:  # keep the control loop alive, as the real managers do
+                    klog('E', 'controllers.py', 'control loop error: %r' % e)
             stopping.wait(1.0)
 
     def tick(self):
         with self.store.lock:
             self.tokens()
             self.nodes()
+            self.taint_eviction()
             self.garbage()
             self.deployments()
             self.replicasets()
             self.daemonsets()
             self.schedule()
             self.endpoints()
-        self.proxy.reconcile()
+            self.disruption_budgets()
+
+    def delete_pod(self, pod, why):
+        """Graceful deletion, as the controllers' API calls are."""
+        meta = pod['metadata']
+        if meta.get('deletionTimestamp'):
+            return
+        klog('I', 'controllers.py', '%s: deleting pod %s/%s' % (why, meta['namespace'], meta['name']))
+        try:
+            self.api.delete_pod(meta['namespace'], meta['name'])
+        except StatusError:
+            pass
 
     def _update(self, res, obj):
         try:
@@ -126,54 +136,27 @@ class Controllers:
         return cidr
 
     def nodes(self):
+        """The node lifecycle controller: Unknown after NODE_GRACE without heartbeat (counted from
+        when this controller started, as the real one grants a startup grace period), the
+        not-ready / unreachable taints (NoSchedule and NoExecute), pods marked not ready when their
+        node stops being Ready, pod CIDRs, and the pod GC for pods of deleted nodes."""
         nodes = self.store.list(R['nodes'])
         leases = {l['metadata']['name']: l for l in self.store.list(R['leases.coordination.k8s.io'], 'kube-node-lease')}
         cidr = self.cluster_cidr()
         used = {n['spec'].get('podCIDR') for n in nodes if n.get('spec')}
-        t = now()
         for node in nodes:
             orig = copy.deepcopy(node)
             name = node['metadata']['name']
-            lease = leases.get(name)
-            last = parse_time(((lease or {}).get('spec') or {}).get('renewTime'))
-            ready = objects.get_condition(node, 'Ready')
-            if last is None and ready:
-                last = parse_time(ready.get('lastHeartbeatTime'))
-            if last is not None and (t - last).total_seconds() > NODE_GRACE and ready and \
-                    ready.get('status') != 'Unknown':
-                for c in node['status'].get('conditions') or []:
-                    objects.set_condition(node, c['type'], 'Unknown', 'NodeStatusUnknown',
-                                          'Kubelet stopped posting node status.')
-            ready = objects.get_condition(node, 'Ready')
-            status = ready.get('status') if ready else 'Unknown'
-            spec = node.setdefault('spec', {})
-            taints = [x for x in spec.get('taints') or [] if x.get('key') not in (
-                'node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable')]
-            if status == 'False':
-                taints.append({'key': 'node.kubernetes.io/not-ready', 'effect': 'NoSchedule'})
-            elif status == 'Unknown':
-                taints.append({'key': 'node.kubernetes.io/unreachable', 'effect': 'NoSchedule'})
-            old_taints = spec.get('taints') or []
-            if [(x.get('key'), x.get('effect')) for x in old_taints] != [(x.get('key'), x.get('effect'))
-                                                                          for x in taints]:
-                for x in taints:
-                    if x['key'].startswith('node.kubernetes.io/') and 'timeAdded' not in x:
-                        x['timeAdded'] = rfc3339()
-                if taints:
-                    spec['taints'] = taints
-                else:
-                    spec.pop('taints', None)
-            if cidr and not spec.get('podCIDR'):
-                net = ipaddress.ip_network(cidr)
-                for sub in net.subnets(new_prefix=24 if net.prefixlen <= 24 else net.prefixlen):
-                    if str(sub) not in used:
-                        spec['podCIDR'] = str(sub)
-                        spec['podCIDRs'] = [str(sub)]
-                        used.add(str(sub))
-                        klog('I', 'range_allocator.go', 'Set node %s PodCIDR to [%s]' % (name, sub))
-                        break
+            self.node_health(node, leases.get(name))
+            status = (objects.get_condition(node, 'Ready') or {}).get('status', 'Unknown')
+            self.node_taints(node, status)
+            if cidr and not node['spec'].get('podCIDR'):
+                self.allocate_cidr(node, cidr, used)
             if node != orig:
                 self._update(R['nodes'], node)
+            if status != 'True' and self.ready_seen.get(name, 'True') == 'True':
+                self.mark_pods_not_ready(name)
+            self.ready_seen[name] = status
         names = {n['metadata']['name'] for n in nodes}
         for pod in self.store.list(R['pods']):
             nn = pod['spec'].get('nodeName')
@@ -183,6 +166,82 @@ class Controllers:
                      % (pod['metadata']['namespace'], pod['metadata']['name'], nn))
                 self.store.delete(R['pods'], pod['metadata']['namespace'], pod['metadata']['name'])
 
+    def node_health(self, node, lease):
+        last = parse_time(((lease or {}).get('spec') or {}).get('renewTime'))
+        ready = objects.get_condition(node, 'Ready')
+        if last is None and ready:
+            last = parse_time(ready.get('lastHeartbeatTime'))
+        if last is not None:
+            last = max(last, self.started)
+        if last is not None and (now() - last).total_seconds() > NODE_GRACE and ready and \
+                ready.get('status') != 'Unknown':
+            for c in node['status'].get('conditions') or []:
+                objects.set_condition(node, c['type'], 'Unknown', 'NodeStatusUnknown',
+                                      'Kubelet stopped posting node status.')
+
+    @staticmethod
+    def node_taints(node, status):
+        spec = node.setdefault('spec', {})
+        keys = (objects.NOT_READY_TAINT, objects.UNREACHABLE_TAINT)
+        old = spec.get('taints') or []
+        taints = [x for x in old if x.get('key') not in keys]
+        key = objects.NOT_READY_TAINT if status == 'False' else objects.UNREACHABLE_TAINT if status != 'True' else None
+        if key:
+            for effect in ('NoSchedule', 'NoExecute'):
+                prev = next((x for x in old if x.get('key') == key and x.get('effect') == effect), None)
+                t = {'key': key, 'effect': effect}
+                if effect == 'NoExecute':
+                    t['timeAdded'] = (prev or {}).get('timeAdded') or rfc3339()
+                taints.append(t)
+        if taints != old:
+            if taints:
+                spec['taints'] = taints
+            else:
+                spec.pop('taints', None)
+
+    @staticmethod
+    def allocate_cidr(node, cidr, used):
+        net = ipaddress.ip_network(cidr)
+        for sub in net.subnets(new_prefix=24 if net.prefixlen <= 24 else net.prefixlen):
+            if str(sub) not in used:
+                node['spec']['podCIDR'] = str(sub)
+                node['spec']['podCIDRs'] = [str(sub)]
+                used.add(str(sub))
+                klog('I', 'range_allocator.go', 'Set node %s PodCIDR to [%s]' % (node['metadata']['name'], sub))
+                return
+
+    def mark_pods_not_ready(self, node_name):
+        """MarkPodsNotReady: the node's pods leave the Services' endpoints until its kubelet is back."""
+        for pod in self.store.list(R['pods']):
+            if pod['spec'].get('nodeName') != node_name or not objects.pod_ready(pod):
+                continue
+            objects.set_condition(pod, 'Ready', 'False')
+            objects.set_condition(pod, 'ContainersReady', 'False')
+            self._update(R['pods'], pod)
+            klog('I', 'node_lifecycle_controller.go', 'Marking pod %s/%s not ready: node %s is not Ready'
+                 % (pod['metadata']['namespace'], pod['metadata']['name'], node_name))
+
+    def taint_eviction(self):
+        """The taint manager: pods on a node with a NoExecute taint they do not tolerate are deleted,
+        those tolerating it for tolerationSeconds (300 s by default) once that time has passed."""
+        nodes = {n['metadata']['name']: n for n in self.store.list(R['nodes'])}
+        t = now()
+        for pod in self.store.list(R['pods']):
+            node = nodes.get(pod['spec'].get('nodeName'))
+            if node is None or not objects.pod_active(pod):
+                continue
+            for taint in (node.get('spec') or {}).get('taints') or []:
+                if taint.get('effect') != 'NoExecute':
+                    continue
+                tols = [x for x in pod['spec'].get('tolerations') or [] if objects.toleration_matches(x, taint)]
+                if tols and all(x.get('tolerationSeconds') is None for x in tols):
+                    continue
+                secs = min([x['tolerationSeconds'] for x in tols if x.get('tolerationSeconds') is not None] or [0])
+                added = parse_time(taint.get('timeAdded')) or t
+                if (t - added).total_seconds() >= secs:
+                    self.delete_pod(pod, 'taint-eviction-controller: NoExecute taint %s' % taint['key'])
+                    break
+
     # ------------------------------------------------------------------ garbage collector
 
     def garbage(self):
@@ -191,6 +250,9 @@ class Controllers:
             for obj in self.store.list(res):
                 refs = obj['metadata'].get('ownerReferences') or []
                 if refs and not any(r.get('uid') in uids for r in refs):
+                    if res.kind == 'Pod':
+                        self.delete_pod(obj, 'garbage collector: owner gone')
+                        continue
                     try:
                         self.store.delete(res, obj['metadata'].get('namespace'), obj['metadata']['name'])
                     except StatusError:
@@ -235,7 +297,7 @@ class Controllers:
                     self._update(R['replicasets.apps'], rs)
             owned = [rs for rs in self.store.list(R['replicasets.apps'], ns) if objects.is_owned_by(rs, d)]
             pods = [p for p in self.store.list(R['pods'], ns)
-                    if any(objects.is_owned_by(p, rs) for rs in owned)]
+                    if objects.pod_active(p) and any(objects.is_owned_by(p, rs) for rs in owned)]
             new_pods = [p for p in pods if objects.is_owned_by(p, new_rs)]
             ready = [p for p in pods if objects.pod_ready(p)]
             status = {'observedGeneration': d['metadata'].get('generation', 1), 'replicas': len(pods),
@@ -274,7 +336,7 @@ class Controllers:
     def replicasets(self):
         for rs in self.store.list(R['replicasets.apps']):
             ns = rs['metadata']['namespace']
-            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, rs)]
+            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, rs) and objects.pod_active(p)]
             want = rs['spec'].get('replicas', 1)
             if len(pods) < want:
                 for _ in range(want - len(pods)):
@@ -291,8 +353,8 @@ class Controllers:
                 pods.sort(key=lambda p: (objects.pod_ready(p), bool(p['spec'].get('nodeName')),
                                          p['metadata']['creationTimestamp']))
                 for p in pods[:len(pods) - want]:
-                    self.store.delete(R['pods'], ns, p['metadata']['name'])
-            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, rs)]
+                    self.delete_pod(p, 'replicaset controller: scaling down')
+            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, rs) and objects.pod_active(p)]
             ready = len([p for p in pods if objects.pod_ready(p)])
             status = {'replicas': len(pods), 'fullyLabeledReplicas': len(pods),
                       'observedGeneration': rs['metadata'].get('generation', 1)}
@@ -317,7 +379,7 @@ class Controllers:
         nodes = self.store.list(R['nodes'])
         for ds in self.store.list(R['daemonsets.apps']):
             ns = ds['metadata']['namespace']
-            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, ds)]
+            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, ds) and objects.pod_active(p)]
             by_node = {}
             for p in pods:
                 by_node.setdefault(p['spec'].get('nodeName'), []).append(p)
@@ -330,7 +392,7 @@ class Controllers:
                 current = by_node.get(nn, [])
                 if any(p['metadata'].get('labels', {}).get('controller-revision-hash') != h for p in current):
                     for p in current:
-                        self.store.delete(R['pods'], ns, p['metadata']['name'])
+                        self.delete_pod(p, 'daemonset controller: template changed')
                     current = []
                 if not current:
                     tmpl = copy.deepcopy(ds['spec']['template'])
@@ -355,8 +417,8 @@ class Controllers:
             for nn, ps in by_node.items():
                 if nn not in names:
                     for p in ps:
-                        self.store.delete(R['pods'], ns, p['metadata']['name'])
-            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, ds)]
+                        self.delete_pod(p, 'daemonset controller: node no longer eligible')
+            pods = [p for p in self.store.list(R['pods'], ns) if objects.is_owned_by(p, ds) and objects.pod_active(p)]
             ready = len([p for p in pods if objects.pod_ready(p)])
             status = {'currentNumberScheduled': len(pods), 'desiredNumberScheduled': len(eligible),
                       'numberMisscheduled': 0, 'numberReady': ready, 'observedGeneration': gen,
@@ -435,7 +497,7 @@ class Controllers:
             ns = svc['metadata']['namespace']
             pods = [p for p in self.store.list(R['pods'], ns)
                     if objects.labels_match(p['metadata'].get('labels'), [(k, '=', [v]) for k, v in sel.items()])
-                    and (p.get('status') or {}).get('podIP')]
+                    and (p.get('status') or {}).get('podIP') and objects.pod_active(p)]
             ready = [p for p in pods if objects.pod_ready(p)]
             not_ready = [p for p in pods if not objects.pod_ready(p)]
 
@@ -475,3 +537,13 @@ class Controllers:
                 if not subsets:
                     ep.pop('subsets')
                 self._update(R['endpoints'], ep)
+
+    # ------------------------------------------------------------------ disruption
+
+    def disruption_budgets(self):
+        """The disruption controller: each PodDisruptionBudget's status from its pods."""
+        for pdb in self.store.list(R['poddisruptionbudgets.policy']):
+            status = disruption.compute_status(self.store, pdb)
+            if status != pdb.get('status'):
+                pdb['status'] = status
+                self._update(R['poddisruptionbudgets.policy'], pdb)

@@ -3,7 +3,7 @@ import copy
 import re
 
 from . import yamlish
-from .common import klog, minor_of, parse_duration, read_text, version
+from .common import dns1123_subdomain_error, klog, minor_of, parse_duration, read_text, version
 
 KUBEADM_GROUP = 'kubeadm.k8s.io'
 KNOWN_FIELDS = {
@@ -108,9 +108,25 @@ def timeouts(doc):
     return {k: parse_duration(v) for k, v in t.items()}
 
 
-def init_config(flags, node_name, default_ip):
-    """Everything `kubeadm init` needs, from flags or --config (never both, as the real kubeadm)."""
-    docs = load_documents(flags['config']) if flags.get('config') else {}
+def node_name_of(flag, nr, default):
+    """The node name as kubeadm settles it: trimmed and lowercased (GetHostname, applied even to an
+    explicit --node-name or nodeRegistration.name), then validated as a DNS-1123 subdomain."""
+    name = (flag or nr.get('name') or default or '').strip().lower()
+    if not name:
+        raise ConfigError('nodeRegistration: Required value: --node-name or .nodeRegistration.name in the config file '
+                          "is a required value. It seems like this value couldn't be automatically detected in your "
+                          'environment, please specify the desired value using the CLI or config file.')
+    why = dns1123_subdomain_error(name)
+    if why:
+        raise ConfigError('nodeRegistration.name: Invalid value: "%s": %s' % (name, why))
+    return name
+
+
+def init_config(flags, node_name, default_ip, docs=None):
+    """Everything `kubeadm init` needs, from flags or --config (never both, as the real kubeadm);
+    `docs` instead of --config when upgrade rebuilds the configuration from the cluster's."""
+    if docs is None:
+        docs = load_documents(flags['config']) if flags.get('config') else {}
     ic = copy.deepcopy(docs.get('InitConfiguration') or {})
     cc = copy.deepcopy(docs.get('ClusterConfiguration') or {})
     kc = copy.deepcopy(docs.get('KubeletConfiguration') or {})
@@ -149,7 +165,7 @@ def init_config(flags, node_name, default_ip):
         'podSubnet': flags.get('pod-network-cidr') or net.get('podSubnet') or '',
         'serviceSubnet': flags.get('service-cidr') or net.get('serviceSubnet') or '10.96.0.0/12',
         'dnsDomain': flags.get('service-dns-domain') or net.get('dnsDomain') or 'cluster.local',
-        'nodeName': (flags.get('node-name') or nr.get('name') or node_name).lower(),
+        'nodeName': node_name_of(flags.get('node-name'), nr, node_name),
         'criSocket': flags.get('cri-socket') or nr.get('criSocket') or CRI_SOCKET,
         'taints': taints,
         'kubeletExtraArgs': extra_args(nr.get('kubeletExtraArgs')),
@@ -165,6 +181,7 @@ def init_config(flags, node_name, default_ip):
         'apiServerExtraArgs': extra_args((cc.get('apiServer') or {}).get('extraArgs')),
         'controllerManagerExtraArgs': extra_args((cc.get('controllerManager') or {}).get('extraArgs')),
         'etcdDataDir': ((cc.get('etcd') or {}).get('local') or {}).get('dataDir') or '/var/lib/etcd',
+        'etcdExtraArgs': extra_args(((cc.get('etcd') or {}).get('local') or {}).get('extraArgs')),
         'encryptionAlgorithm': cc.get('encryptionAlgorithm') or 'RSA-2048',
         # leaf keys: ECDSA unless configured, because openssl RSA key generation makes init slow in CI
         'leafAlgorithm': cc.get('encryptionAlgorithm') or 'ECDSA-P256',
@@ -204,7 +221,7 @@ def join_config(flags, args, node_name):
         'tlsBootstrapToken': tls_token,
         'caCertHashes': hashes,
         'unsafeSkipCAVerification': unsafe,
-        'nodeName': (flags.get('node-name') or nr.get('name') or node_name).lower(),
+        'nodeName': node_name_of(flags.get('node-name'), nr, node_name),
         'criSocket': flags.get('cri-socket') or nr.get('criSocket') or CRI_SOCKET,
         'taints': nr.get('taints'),
         'kubeletExtraArgs': extra_args(nr.get('kubeletExtraArgs')),

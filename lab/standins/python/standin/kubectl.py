@@ -11,12 +11,13 @@ import urllib.request
 
 from . import jsonpath, objects, yamlish
 from .client import Api, ApiError, ConfigError, ConnectError, load_kubeconfig
-from .common import human_duration, host_path, label, now, parse_duration, parse_time, version
+from .common import human_duration, host_path, label, minor_of, now, parse_duration, parse_time, version
 from .resources import RESOURCES, by_kind, lookup
 
 VALUE = {'kubeconfig', 'namespace', 'output', 'selector', 'timeout', 'filename', 'for', 'field-selector', 'raw',
          'context', 'image', 'replicas', 'port', 'grace-period', 'patch', 'type', 'server', 'field-manager',
-         'validate', 'dry-run', 'cascade', 'chunk-size', 'sort-by', 'delete-emptydir-data', 'v', 'request-timeout'}
+         'validate', 'dry-run', 'cascade', 'chunk-size', 'sort-by', 'v', 'request-timeout', 'pod-selector',
+         'min-available', 'max-unavailable', 'skip-wait-for-delete-timeout'}
 SHORT = {'n': 'namespace', 'o': 'output', 'l': 'selector', 'f': 'filename', 'A': 'all-namespaces', 'p': 'patch',
          'R': 'recursive', 'w': 'watch', 'v': 'v', 'i': 'stdin', 't': 'tty'}
 LIST = {'filename'}
@@ -278,6 +279,8 @@ class Kubectl:
             self.api.create(r.path(), {'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': args[1]}})
             out('namespace/%s created' % args[1])
             return 0
+        if args and args[0] in ('poddisruptionbudget', 'pdb'):
+            return self.create_pdb(args[1:])
         if args and args[0] in ('deployment', 'deploy'):
             name = args[1]
             image = self.flags.get('image')
@@ -305,6 +308,27 @@ class Kubectl:
                 err('Error from server (%s): error when creating "%s": %s' % (e.reason, src, e))
                 rc = 1
         return rc
+
+    def create_pdb(self, args):
+        """kubectl create poddisruptionbudget NAME --selector=SELECTOR --min-available=N|--max-unavailable=N."""
+        if len(args) != 1:
+            raise Usage('error: exactly one NAME is required, got %d' % len(args))
+        mina, maxu = self.flags.get('min-available'), self.flags.get('max-unavailable')
+        if not mina and not maxu:
+            raise Usage('error: one of min-available or max-unavailable must be specified')
+        if mina and maxu:
+            raise Usage('error: min-available and max-unavailable cannot be both specified')
+        if not self.flags.get('selector'):
+            raise Usage('error: a selector must be specified')
+        value = mina or maxu
+        spec = {'selector': {'matchLabels': dict(kv.split('=', 1) for kv in self.flags['selector'].split(','))},
+                'minAvailable' if mina else 'maxUnavailable': value if value.endswith('%') else int(value)}
+        ns = self.namespace()
+        self.api.create(lookup('poddisruptionbudgets').path(ns), {
+            'apiVersion': 'policy/v1', 'kind': 'PodDisruptionBudget', 'metadata': {'name': args[0], 'namespace': ns},
+            'spec': spec})
+        out('poddisruptionbudget.policy/%s created' % args[0])
+        return 0
 
     def fetch(self, r, name, ns):
         """Objects of one type: a single name or a list (label / field selectors applied)."""
@@ -430,10 +454,11 @@ class Kubectl:
                     pairs += [(r, o['metadata']['name'], ns) for o in self.fetch(r, None, ns)]
                 else:
                     raise Usage('error: resource(s) were provided, but no name was specified')
+        options, forced = self.delete_options()
         for r, name, ns in pairs:
             try:
-                self.api.delete(r.path(ns, name))
-                out('%s "%s" deleted' % (r.display, name))
+                self.api.delete(r.path(ns, name), options)
+                out('%s "%s" %sdeleted' % (r.display, name, 'force ' if forced else ''))
             except ApiError as e:
                 if e.code == 404 and self.flags.get('ignore-not-found') == 'true':
                     continue
@@ -445,6 +470,21 @@ class Kubectl:
                 while time.time() < deadline and self.api.get_or_none(r.path(ns, name)) is not None:
                     time.sleep(0.5)
         return rc
+
+    def delete_options(self):
+        """DeleteOptions from --grace-period / --now / --force, and whether this is a forced deletion."""
+        grace = int(self.flags.get('grace-period', '-1'))
+        if self.flags.get('now') == 'true':
+            grace = 1
+        force = self.flags.get('force') == 'true'
+        if force and grace < 0:
+            grace = 0
+        if force and grace == 0:
+            err('Warning: Immediate deletion does not wait for confirmation that the running resource has been '
+                'terminated. The resource may continue to run on the cluster indefinitely.')
+        if grace < 0:
+            return None, False
+        return {'kind': 'DeleteOptions', 'apiVersion': 'v1', 'gracePeriodSeconds': grace}, force and grace == 0
 
     def cmd_label(self, args):
         r_name = self.targets(args[:1] if '/' in args[0] else args[:2])
@@ -571,25 +611,8 @@ class Kubectl:
         return 0
 
     def cmd_drain(self, args):
-        self.cmd_cordon(args)
-        pods = lookup('pods')
-        for name in args:
-            for p in self.api.get('/api/v1/pods', {'fieldSelector': 'spec.nodeName=' + name})['items']:
-                refs = p['metadata'].get('ownerReferences') or []
-                if any(ref.get('kind') == 'DaemonSet' for ref in refs):
-                    if self.flags.get('ignore-daemonsets') != 'true':
-                        err('error: unable to drain node "%s" due to error: cannot delete DaemonSet-managed Pods (use '
-                            '--ignore-daemonsets to ignore): %s/%s' % (name, p['metadata']['namespace'],
-                                                                       p['metadata']['name']))
-                        return 1
-                    continue
-                if (p['metadata'].get('annotations') or {}).get('kubernetes.io/config.mirror'):
-                    continue
-                out('evicting pod %s/%s' % (p['metadata']['namespace'], p['metadata']['name']))
-                self.api.delete(pods.path(p['metadata']['namespace'], p['metadata']['name']))
-                out('pod/%s evicted' % p['metadata']['name'])
-            out('node/%s drained' % name)
-        return 0
+        from . import kubectl_drain
+        return kubectl_drain.run(self, args)
 
     def cmd_rollout(self, args):
         if not args or args[0] != 'status':
@@ -718,6 +741,11 @@ class Kubectl:
             out('Kustomize Version: v5.7.1')
             if server:
                 out('Server Version: ' + server.get('gitVersion', ''))
+        if server:
+            c, sv = minor_of(v), minor_of(server.get('gitVersion', ''))
+            if c[0] == sv[0] and abs(c[1] - sv[1]) > 1:
+                err('WARNING: version difference between client (%d.%d) and server (%d.%d) exceeds the supported '
+                    'minor version skew of +/-1' % (c + sv))
         if server_err is not None:
             raise server_err
         return 0
@@ -917,6 +945,13 @@ def table(r, objs, wide):
                    for p in s.get('ports') or []]
             rows.append([o['metadata']['name'], ','.join(eps[:3]) + (' + %d more...' % (len(eps) - 3)
                                                                       if len(eps) > 3 else '') or '<none>', age(o)])
+    elif kind == 'PodDisruptionBudget':
+        header = ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']
+        for o in objs:
+            sp = o.get('spec') or {}
+            rows.append([o['metadata']['name'], str(sp['minAvailable']) if sp.get('minAvailable') is not None else 'N/A',
+                         str(sp['maxUnavailable']) if sp.get('maxUnavailable') is not None else 'N/A',
+                         str((o.get('status') or {}).get('disruptionsAllowed', 0)), age(o)])
     elif kind == 'Lease':
         header = ['NAME', 'HOLDER', 'AGE']
         rows = [[o['metadata']['name'], (o.get('spec') or {}).get('holderIdentity', ''), age(o)] for o in objs]

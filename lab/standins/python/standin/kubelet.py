@@ -16,9 +16,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import objects, pki, yamlish
+from . import containers, objects, pki, yamlish
 from .client import Api, ApiError, ConnectError, ConfigError, build_kubeconfig, load_kubeconfig
-from .common import (host_path, hostname, klog, label, node_arch, read_text, rfc3339, source_ip_towards, version,
+from .common import (fault, host_path, hostname, image_tag, klog, label, minor_of, node_arch, read_text, rfc3339,
+                     source_ip_towards, version,
                      write_file)
 from .preflight import cgroup_controllers, runtime_error, swap_on
 
@@ -36,7 +37,25 @@ FLANNEL_DEFAULT_CNI = {
     'plugins': [{'type': 'flannel', 'delegate': {'hairpinMode': True, 'isDefaultGateway': True}},
                 {'type': 'portmap', 'capabilities': {'portMappings': True}}],
 }
-STATIC_VIRTUAL = ('etcd', 'kube-controller-manager', 'kube-scheduler')
+PROCESS_STATIC = ('etcd', 'kube-apiserver')  # the others (controller-manager, scheduler) run inside the API server
+KUBE_PROXY_GRACE = 30  # seconds the kube-proxy process outlives its Pod (a DaemonSet update replaces the Pod)
+SKEW_CHECK_SECONDS = 30
+
+
+def image_version(image):
+    """'registry.k8s.io/etcd:3.5.24-0' -> '3.5.24', '.../kube-apiserver:v1.33.6' -> '1.33.6'."""
+    return image_tag(image).lstrip('v').split('-')[0] or version()
+
+
+def skew_problem(kubelet, server):
+    """The version-skew policy for a kubelet: not newer than the API server, at most three minors older.
+    None when allowed, else the reason the stand-in kubelet reports (docs/standins.md, "Version skew")."""
+    k, a = minor_of(kubelet), minor_of(server)
+    if k > a:
+        return 'kubelet v%s is newer than kube-apiserver %s' % (kubelet, server)
+    if k[0] == a[0] and k[1] < a[1] - 3:
+        return 'kubelet v%s is more than three minor versions older than kube-apiserver %s' % (kubelet, server)
+    return None
 
 
 def fail(msg):
@@ -74,6 +93,10 @@ class Kubelet:
         self.pod_seen = {}
         self.stopping = threading.Event()
         self.cfg = dict(DEFAULT_CONFIG)
+        self.started_at = {}  # component -> when the kubelet last started its process
+        self.skew = None  # why this kubelet cannot work with the API server (version skew), or None
+        self.skew_checked = 0.0
+        self.proxy_pod_seen = 0.0
 
     # ------------------------------------------------------------------ start-up checks
 
@@ -159,59 +182,35 @@ class Kubelet:
                 out[pod['metadata']['name']] = (pod, hashlib.sha256(text.encode()).hexdigest()[:16])
         return out
 
-    def apiserver_pid(self):
-        try:
-            pid = int(open(host_path('/run/standin/kube-apiserver.pid')).read().strip())
-            os.kill(pid, 0)
-            with open('/proc/%d/cmdline' % pid, 'rb') as f:
-                if b'standin.apiserver' not in f.read():
-                    return None
-            return pid
-        except (OSError, ValueError):
-            return None
-
     def sync_static(self):
+        """Runs the static Pods that are processes (etcd first, then kube-apiserver): started when
+        their manifest appears, restarted when it changes or the process died (after a back-off, as
+        CrashLoopBackOff), stopped when the manifest is removed."""
         pods = self.manifests()
-        hash_file = host_path('/run/standin/kube-apiserver.hash')
-        pid = self.apiserver_pid()
-        if 'kube-apiserver' in pods:
-            pod, h = pods['kube-apiserver']
-            old = read_text('/run/standin/kube-apiserver.hash', '').strip()
-            if pid and old != h:
-                klog('I', 'kubelet.go', 'static pod kube-apiserver changed: restarting it')
-                stop_apiserver()
-                pid = None
-            if not pid:
-                self.start_apiserver(pod)
-                os.makedirs(os.path.dirname(hash_file), exist_ok=True)
-                with open(hash_file, 'w') as f:
-                    f.write(h)
-        elif pid:
-            klog('I', 'kubelet.go', 'static pod kube-apiserver removed: stopping it')
-            stop_apiserver()
+        for name in PROCESS_STATIC:
+            if name in pods:
+                pod, h = pods[name]
+                old = read_text('/run/standin/%s.hash' % name, '').strip()
+                up = containers.alive(name)
+                if up and old != h:
+                    klog('I', 'kubelet.go', 'static pod %s changed: restarting it' % name)
+                    containers.stop(name)
+                    up = False
+                if not up and time.time() - self.started_at.get(name, 0) >= self.backoff(name, old == h):
+                    container = ((pod.get('spec') or {}).get('containers') or [{}])[0]
+                    containers.start(name, (container.get('command') or [name])[1:],
+                                     image_version(container.get('image', '')))
+                    self.started_at[name] = time.time()
+                    write_file('/run/standin/%s.hash' % name, h)
+        for name in reversed(PROCESS_STATIC):
+            if name not in pods and containers.alive(name):
+                klog('I', 'kubelet.go', 'static pod %s removed: stopping it' % name)
+                containers.stop(name)
         return pods
 
-    def start_apiserver(self, pod):
-        cmd = ((pod.get('spec') or {}).get('containers') or [{}])[0].get('command') or ['kube-apiserver']
-        pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env = dict(os.environ, PYTHONPATH=pkg)
-        argv = [sys.executable, '-m', 'standin.apiserver'] + list(cmd[1:])
-        klog('I', 'kubelet.go', 'starting static pod kube-apiserver (the lab stand-in API server)')
-        if os.path.isdir('/run/systemd/system') and os.environ.get('STANDIN_ROOT', '/') == '/' and \
-                not os.environ.get('STANDIN_SYSTEMCTL'):
-            # its own transient unit, so that restarting the kubelet leaves the API server running,
-            # as containerd keeps a real one running
-            subprocess.run(['systemctl', 'reset-failed', 'standin-kube-apiserver.service'], capture_output=True)
-            subprocess.run(['systemd-run', '--unit=standin-kube-apiserver', '--collect', '--quiet',
-                            '--description=kube-apiserver (steer lab stand-in)',
-                            '--setenv=PYTHONPATH=' + pkg] + argv, check=False)
-        else:
-            logdir = host_path('/var/log/standin')
-            os.makedirs(logdir, exist_ok=True)
-            log = open(os.path.join(logdir, 'kube-apiserver.log'), 'ab')
-            subprocess.Popen(argv, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                             start_new_session=True)
-            log.close()
+    def backoff(self, name, same_manifest):
+        """Seconds to wait before starting a component again: none for a new manifest, 10 s after a crash."""
+        return 10.0 if same_manifest and name in self.started_at else 0.0
 
     # ------------------------------------------------------------------ API connection
 
@@ -310,6 +309,10 @@ class Kubelet:
         if runtime_err:
             objects.set_condition(node, 'Ready', 'False', 'KubeletNotReady',
                                   'container runtime is down: %s' % runtime_err, heartbeat=True)
+        elif self.skew:
+            objects.set_condition(node, 'Ready', 'False', 'KubeletNotReady',
+                                  '[steer lab stand-in] unsupported version skew: %s (see '
+                                  'https://kubernetes.io/releases/version-skew-policy/)' % self.skew, heartbeat=True)
         elif not network_ready:
             objects.set_condition(node, 'Ready', 'False', 'KubeletNotReady',
                                   'container runtime network not ready: NetworkReady=false '
@@ -349,7 +352,25 @@ class Kubelet:
         klog('I', 'kubelet_node_status.go', 'Successfully registered node node="%s"' % self.name)
         self.registered = True
 
+    def check_skew(self):
+        """Compares this kubelet's version with the API server's (every 30 s). A kubelet newer than the
+        API server breaks the version-skew policy: the stand-in reports its node NotReady and runs no
+        Pods until the kubelet is downgraded or the control plane upgraded."""
+        if time.time() - self.skew_checked < SKEW_CHECK_SECONDS:
+            return
+        server = self.api.get('/version').get('gitVersion', '')
+        self.skew_checked = time.time()
+        problem = skew_problem(version(), server)
+        if problem and problem != self.skew:
+            klog('E', 'kubelet_node_status.go', '"Unsupported version skew: the kubelet must not be newer than '
+                 'kube-apiserver nor more than three minor versions older" kubeletVersion="v%s" '
+                 'apiServerVersion="%s" err="%s"' % (version(), server, problem))
+        elif self.skew and not problem:
+            klog('I', 'kubelet_node_status.go', 'version skew resolved: kube-apiserver is %s' % server)
+        self.skew = problem
+
     def heartbeat(self):
+        self.check_skew()
         rt_err = runtime_error(self.cfg['containerRuntimeEndpoint'])
         st = self.node_status(network_ready(), rt_err)
         node = self.api.get_or_none('/api/v1/nodes/' + self.name)
@@ -392,6 +413,8 @@ class Kubelet:
                 self.api.delete('/api/v1/namespaces/kube-system/pods/' + mname)
             meta = pod.get('metadata') or {}
             spec = dict(pod.get('spec') or {}, nodeName=self.name)
+            # the kubelet lets static pods tolerate every NoExecute taint (they cannot be evicted)
+            spec['tolerations'] = list(spec.get('tolerations') or []) + [{'operator': 'Exists', 'effect': 'NoExecute'}]
             body = {'apiVersion': 'v1', 'kind': 'Pod',
                     'metadata': {'name': mname, 'namespace': 'kube-system', 'labels': meta.get('labels') or {},
                                  'annotations': dict(meta.get('annotations') or {}, **{
@@ -401,6 +424,16 @@ class Kubelet:
                     'spec': spec}
             created = self.api.create('/api/v1/namespaces/kube-system/pods', body)
             self.set_running(created, node, host_network=True)
+            have[mname] = self.api.get('/api/v1/namespaces/kube-system/pods/' + mname)
+        for name in static:
+            cur = have.get('%s-%s' % (name, self.name))
+            up = containers.alive(name) if name in PROCESS_STATIC else True
+            if cur is not None and objects.pod_ready(cur) != up:
+                if objects.pod_ready(cur):
+                    self.set_waiting(cur, 'CrashLoopBackOff', 'back-off 10s restarting failed container=%s pod=%s_%s'
+                                     % (name, cur['metadata']['name'], 'kube-system'), crash='Error')
+                else:
+                    self.set_running(cur, node, host_network=True)
         for mname in have:
             if mname not in want:
                 self.api.delete('/api/v1/namespaces/kube-system/pods/' + mname)
@@ -499,9 +532,36 @@ class Kubelet:
         write_file(CNI_DIR + '/10-flannel.conflist', cni or json.dumps(FLANNEL_DEFAULT_CNI, indent=2) + '\n')
         klog('I', 'kubelet.go', 'flannel pod %s wrote %s/10-flannel.conflist' % (pod['metadata']['name'], CNI_DIR))
 
+    def terminate(self, pod):
+        """A pod being deleted: its containers "stop" and the kubelet confirms the deletion."""
+        meta = pod['metadata']
+        path = '/api/v1/namespaces/%s/pods/%s' % (meta['namespace'], meta['name'])
+        try:
+            self.api.delete(path, {'kind': 'DeleteOptions', 'apiVersion': 'v1', 'gracePeriodSeconds': 0,
+                                   'preconditions': {'uid': meta['uid']}})
+            klog('I', 'kubelet.go', 'pod %s/%s terminated' % (meta['namespace'], meta['name']))
+        except ApiError as e:
+            if e.code not in (404, 409):
+                raise
+
+    def sync_kube_proxy(self, pods):
+        """Runs the kube-proxy process while a kube-proxy Pod is bound to this node."""
+        proxies = [p for p in pods if is_kube_proxy(p) and objects.pod_active(p)]
+        if proxies:
+            self.proxy_pod_seen = time.time()
+            if not containers.alive('kube-proxy'):
+                image = proxies[0]['spec']['containers'][0].get('image', '')
+                containers.start('kube-proxy', ['--kubeconfig=' + self.kubeconfig,
+                                                '--hostname-override=' + self.name], image_version(image))
+        elif containers.alive('kube-proxy') and time.time() - self.proxy_pod_seen > KUBE_PROXY_GRACE:
+            containers.stop('kube-proxy')
+
     def sync_pods(self, node):
         self.my_pods = self.api.get('/api/v1/pods', {'fieldSelector': 'spec.nodeName=' + self.name})['items']
         self.assigned_ips = set()
+        if self.skew:
+            return
+        self.sync_kube_proxy(self.my_pods)
         net_ready = network_ready()
         delay = float(os.environ.get('STANDIN_POD_START_SECONDS', '2'))
         for pod in self.my_pods:
@@ -510,6 +570,10 @@ class Kubelet:
                 continue
             key = meta['uid']
             first = self.pod_seen.setdefault(key, time.time())
+            if meta.get('deletionTimestamp'):
+                if time.time() - self.pod_seen.setdefault(key + '/deleting', time.time()) >= 1:
+                    self.terminate(pod)
+                continue
             if objects.pod_ready(pod):
                 continue
             if is_flannel(pod):
@@ -542,6 +606,9 @@ class Kubelet:
 
     def run(self):
         self.load_config()
+        broken = fault('kubelet-start')
+        if broken:
+            fail('failed to run Kubelet: %s' % broken)
         self.check_host()
         healthz = self.serve_healthz()
         klog('I', 'server.go', 'Started kubelet (steer lab stand-in) node="%s"' % self.name)
@@ -575,38 +642,17 @@ class Kubelet:
         return 0
 
 
-def stop_apiserver():
-    """Stops the stand-in API server started for the kube-apiserver static Pod."""
-    try:
-        pid = int(open(host_path('/run/standin/kube-apiserver.pid')).read().strip())
-    except (OSError, ValueError):
-        return False
-    try:
-        with open('/proc/%d/cmdline' % pid, 'rb') as f:
-            if b'standin.apiserver' not in f.read():
-                return False
-        os.kill(pid, signal.SIGTERM)
-    except OSError:
-        return False
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return True
-        time.sleep(0.1)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    return True
-
-
 def network_ready():
     d = host_path(CNI_DIR)
     try:
         return any(n.endswith(('.conf', '.conflist', '.json')) for n in os.listdir(d))
     except OSError:
         return False
+
+
+def is_kube_proxy(pod):
+    return any(c.get('image', '').rsplit('/', 1)[-1].split(':')[0] == 'kube-proxy'
+               for c in pod['spec'].get('containers') or [])
 
 
 def is_flannel(pod):

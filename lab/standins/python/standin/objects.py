@@ -351,3 +351,25 @@ def pod_ready(pod):
 def node_ready(node):
     c = get_condition(node, 'Ready')
     return bool(c and c.get('status') == 'True')
+
+
+def pod_active(pod):
+    """Not being deleted (controllers and endpoints ignore terminating pods, as FilterActivePods)."""
+    return not pod['metadata'].get('deletionTimestamp')
+
+
+DEFAULT_TOLERATION_SECONDS = 300
+NOT_READY_TAINT = 'node.kubernetes.io/not-ready'
+UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable'
+
+
+def add_default_tolerations(spec):
+    """The DefaultTolerationSeconds admission plugin: pods tolerate a not-ready or unreachable node
+    for 300 s, then the taint manager evicts them."""
+    tols = spec.setdefault('tolerations', [])
+    for key in (NOT_READY_TAINT, UNREACHABLE_TAINT):
+        taint = {'key': key, 'effect': 'NoExecute'}
+        if not any(toleration_matches(t, taint) for t in tols):
+            tols.append({'key': key, 'operator': 'Exists', 'effect': 'NoExecute',
+                         'tolerationSeconds': DEFAULT_TOLERATION_SECONDS})
+    return spec

@@ -55,8 +55,9 @@ def _subject(cn, orgs):
     return ''.join('/O=' + o for o in orgs) + '/CN=' + cn
 
 
-def sign(ca_cert, ca_key, csr_pem, usage, sans=(), days=365):
-    """Signs a CSR with the CA. usage: 'client' or 'server' (or 'both')."""
+def sign(ca_cert, ca_key, csr_pem, usage, sans=(), days=365, not_before=None, not_after=None):
+    """Signs a CSR with the CA. usage: 'client' or 'server' (or 'both'). Valid from now for `days`,
+    or from `not_before` to `not_after` (datetimes, UTC) when given."""
     eku = {'client': 'clientAuth', 'server': 'serverAuth', 'both': 'serverAuth,clientAuth'}[usage]
     ext = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
            'extendedKeyUsage=' + eku]
@@ -71,9 +72,119 @@ def sign(ca_cert, ca_key, csr_pem, usage, sans=(), days=365):
             f.write(csr_pem)
         with open(paths['ext.cnf'], 'w') as f:
             f.write('\n'.join(ext) + '\n')
+        if not_after is not None:
+            return _sign_dated(d, paths, not_before, not_after)
         return _openssl('x509', '-req', '-in', paths['req.csr'], '-CA', paths['ca.crt'], '-CAkey',
                         paths['ca.key'], '-set_serial', '0x' + os.urandom(8).hex(), '-days', str(days),
                         '-extfile', paths['ext.cnf'])
+
+
+CA_CONFIG = """[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[ policy_any ]
+commonName = optional
+organizationName = optional
+"""
+
+
+def _sign_dated(d, paths, not_before, not_after, selfsign=False):
+    """`openssl ca`, the openssl command that takes explicit validity dates."""
+    with open(os.path.join(d, 'ca.cnf'), 'w') as f:
+        f.write(CA_CONFIG)
+    open(os.path.join(d, 'index.txt'), 'w').close()
+    with open(os.path.join(d, 'serial'), 'w') as f:
+        f.write(os.urandom(8).hex() + '\n')
+    fmt = '%Y%m%d%H%M%SZ'
+    out = os.path.join(d, 'out.crt')
+    issuer = ['-selfsign'] if selfsign else ['-cert', paths['ca.crt']]
+    r = subprocess.run(['openssl', 'ca', '-batch', '-config', 'ca.cnf', '-in', paths['req.csr']] + issuer + [
+                        '-keyfile', paths['ca.key'], '-startdate', not_before.strftime(fmt),
+                        '-enddate', not_after.strftime(fmt), '-extfile', paths['ext.cnf'], '-notext', '-preserveDN',
+                        '-out', out], cwd=d, capture_output=True)
+    if r.returncode != 0:
+        raise PKIError('openssl ca failed: %s' % r.stderr.decode(errors='replace').strip())
+    with open(out, 'rb') as f:
+        return f.read()
+
+
+def self_sign(key_pem, cn, not_before, not_after):
+    """A CA certificate for an existing key, valid from not_before to not_after (`openssl ca -selfsign`)."""
+    with tempfile.TemporaryDirectory() as d:
+        kp = os.path.join(d, 'ca.key')
+        _write_private(kp, key_pem)
+        csr = _openssl('req', '-new', '-key', kp, '-subj', '/CN=' + cn)
+        paths = {'req.csr': os.path.join(d, 'req.csr'), 'ext.cnf': os.path.join(d, 'ext.cnf'), 'ca.key': kp}
+        with open(paths['req.csr'], 'wb') as f:
+            f.write(csr)
+        with open(paths['ext.cnf'], 'w') as f:
+            f.write('basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature,keyEncipherment,keyCertSign\n'
+                    'subjectAltName=DNS:%s\n' % cn)
+        return _sign_dated(d, paths, not_before, not_after, selfsign=True)
+
+
+def cert_info(cert_pem):
+    """What renewal keeps of a certificate: CN, organizations, SANs ('DNS:x', 'IP:y'), usage
+    ('client', 'server' or 'both'), and its validity (datetimes, UTC)."""
+    text = _openssl('x509', '-noout', '-subject', '-nameopt', 'RFC2253', '-startdate', '-enddate', '-ext',
+                    'subjectAltName,extendedKeyUsage', input_data=cert_pem).decode()
+    info = {'cn': '', 'orgs': [], 'sans': [], 'usage': 'client'}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith('subject='):
+            for part in re.split(r'(?<!\\),', line[len('subject='):]):
+                k, _, v = part.strip().partition('=')
+                if k == 'CN':
+                    info['cn'] = v
+                elif k == 'O':
+                    info['orgs'].insert(0, v)
+        elif line.startswith('notBefore='):
+            info['not_before'] = _openssl_time(line.split('=', 1)[1])
+        elif line.startswith('notAfter='):
+            info['not_after'] = _openssl_time(line.split('=', 1)[1])
+        elif 'Subject Alternative Name' in line and i + 1 < len(lines):
+            info['sans'] = [x.strip().replace('IP Address:', 'IP:') for x in lines[i + 1].split(',') if x.strip()]
+        elif 'Extended Key Usage' in line and i + 1 < len(lines):
+            eku = lines[i + 1]
+            server, client = 'Server Authentication' in eku, 'Client Authentication' in eku
+            info['usage'] = 'both' if server and client else 'server' if server else 'client'
+    return info
+
+
+def _openssl_time(text):
+    import datetime
+    return datetime.datetime.strptime(' '.join(text.split()), '%b %d %H:%M:%S %Y GMT').replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def key_algorithm(key_pem):
+    """'ECDSA-P256' or 'RSA-<bits>' of a private key, so that renewal keeps the key type."""
+    text = _openssl('pkey', '-noout', '-text', input_data=key_pem).decode()
+    m = re.search(r'Private-Key: \((\d+) bit', text)
+    if 'prime256v1' in text or 'P-256' in text or (m and m.group(1) == '256'):
+        return 'ECDSA-P256'
+    return 'RSA-%s' % (m.group(1) if m else '2048')
+
+
+def verify(ca_pem, cert_pem):
+    """None when cert_pem is signed by ca_pem, else openssl's reason."""
+    with tempfile.TemporaryDirectory() as d:
+        ca, cert = os.path.join(d, 'ca.crt'), os.path.join(d, 'c.crt')
+        for path, data in ((ca, ca_pem), (cert, cert_pem)):
+            with open(path, 'wb') as f:
+                f.write(data)
+        r = subprocess.run(['openssl', 'verify', '-no_check_time', '-CAfile', ca, cert], capture_output=True)
+        if r.returncode == 0:
+            return None
+        m = re.search(r'error \d+ at \d+ depth lookup: (.*)', r.stdout.decode() + r.stderr.decode())
+        return m.group(1) if m else 'certificate signed by unknown authority'
 
 
 def new_csr(cn, orgs=(), algorithm='RSA-2048'):
@@ -86,10 +197,11 @@ def new_csr(cn, orgs=(), algorithm='RSA-2048'):
     return csr, key
 
 
-def new_signed(ca_cert, ca_key, cn, orgs=(), usage='client', sans=(), algorithm='RSA-2048'):
+def new_signed(ca_cert, ca_key, cn, orgs=(), usage='client', sans=(), algorithm='RSA-2048', not_before=None,
+               not_after=None):
     """(cert_pem, key_pem) signed by the CA."""
     csr, key = new_csr(cn, orgs, algorithm)
-    return sign(ca_cert, ca_key, csr, usage, sans), key
+    return sign(ca_cert, ca_key, csr, usage, sans, not_before=not_before, not_after=not_after), key
 
 
 def csr_subject(csr_pem):

@@ -265,7 +265,8 @@ def init_checks(cfg):
         checks.append((label_for(p, 'FileAvailable'), lambda p=p: check_file_available(p)))
     checks += common_checks(cfg['nodeName'], cfg['kubernetesVersion'], cfg['criSocket'])
     checks += ipv4_checks(cfg['kubernetesVersion'])
-    checks += [('Port-2379', lambda: check_port(2379)), ('Port-2380', lambda: check_port(2380)),
+    etcd_port = int(os.environ.get('STANDIN_ETCD_CLIENT_PORT') or 2379)
+    checks += [('Port-%d' % etcd_port, lambda: check_port(etcd_port)), ('Port-2380', lambda: check_port(2380)),
                (label_for(cfg['etcdDataDir'], 'DirAvailable'), lambda: check_dir_available(cfg['etcdDataDir']))]
     return checks
 

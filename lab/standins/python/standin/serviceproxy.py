@@ -1,10 +1,13 @@
-"""The stand-in for kube-proxy plus the Pods behind a Service, on the control-plane host.
+"""The stand-in for kube-proxy's rules plus the Pods behind a Service, on every node (kubeproxy.py
+runs it from the kube-proxy DaemonSet Pod).
 
 No container really runs in the lab, so the answer a Service gives comes from here: while a
 Service has Ready endpoints, its ClusterIP is added to this host's `lo` and each TCP port answers
 HTTP with a welcome page naming the Pod that "served" it (round-robin over the endpoints). With no
 Ready endpoint the address is withdrawn, so clients get "connection refused" as with real
 kube-proxy rules. Services in kube-system and kube-flannel (DNS, metrics) are not answered.
+The rules come from the last Services and Endpoints read from the API: like iptables rules, they
+stay in force while the API server is down (during `kubeadm upgrade apply`, or a restore).
 
 STANDIN_SERVICE_LISTEN=127.0.0.1 (tests) binds each Service port on that address with a free port
 instead, and records where in /run/standin/service-proxy.json.
@@ -15,9 +18,7 @@ import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import objects
 from .common import TAG, host_path, klog, write_file
-from .resources import BY_KEY
 
 SKIPPED_NAMESPACES = ('kube-system', 'kube-flannel')
 
@@ -33,7 +34,7 @@ PAGE = '''<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"
 <!-- %(tag)s: no container runs in the steer lab; this page stands in for the Pod's answer -->
 <h1>Welcome to <strong>nginx</strong>!</h1>
 <p>This page is used to test the proper operation of the <strong>nginx</strong> HTTP server.</p>
-<p>Served by pod <strong>%(pod)s</strong> on node <strong>%(node)s</strong> (image %(image)s),
+<p>Served by pod <strong>%(pod)s</strong> on node <strong>%(node)s</strong>,
 for service %(namespace)s/%(service)s. %(tag)s</p>
 </body>
 </html>
@@ -53,14 +54,13 @@ class _PageHandler(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = (PAGE % {'tag': TAG, 'pod': pod['metadata']['name'], 'node': pod['spec'].get('nodeName'),
-                        'image': ((pod['spec'].get('containers') or [{}])[0]).get('image', ''),
-                        'namespace': pod['metadata']['namespace'], 'service': self.server.service}).encode()
+        body = (PAGE % {'tag': TAG, 'pod': (pod.get('targetRef') or {}).get('name', pod.get('ip')),
+                        'node': pod.get('nodeName'), 'namespace': self.server.key[0],
+                        'service': self.server.service}).encode()
         self.send_response(200)
         self.send_header('Content-Type', 'text/html')
         self.send_header('Content-Length', str(len(body)))
-        self.send_header('X-Steer-Lab-Standin', 'service %s/%s' % (pod['metadata']['namespace'],
-                                                                   self.server.service))
+        self.send_header('X-Steer-Lab-Standin', 'service %s/%s' % (self.server.key[0], self.server.service))
         self.end_headers()
         if self.command != 'HEAD':
             self.wfile.write(body)
@@ -88,26 +88,30 @@ class _Listener(ThreadingHTTPServer):
 
 
 class ServiceProxy:
-    def __init__(self, api):
-        self.api = api
+    """`services` and `endpoints` are the last Service and Endpoints lists read from the API."""
+
+    def __init__(self):
+        self.services = []
+        self.endpoints = {}  # (ns, name) -> Endpoints object
         self.listen = os.environ.get('STANDIN_SERVICE_LISTEN')
         self.listeners = {}  # (ns, name, ip, port) -> _Listener
         self.addresses = set()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
 
     def ready_pods(self, key):
-        ns, name = key[0], key[1]
-        store = self.api.store
-        svc = store.get(BY_KEY['services'], ns, name)
-        if not svc or not svc['spec'].get('selector'):
-            return []
-        reqs = [(k, '=', [v]) for k, v in svc['spec']['selector'].items()]
-        return [p for p in store.list(BY_KEY['pods'], ns)
-                if objects.labels_match(p['metadata'].get('labels'), reqs) and objects.pod_ready(p)]
+        """The Ready endpoint addresses of a Service ({ip, nodeName, targetRef})."""
+        ep = self.endpoints.get((key[0], key[1])) or {}
+        return [a for s in ep.get('subsets') or [] for a in s.get('addresses') or []]
+
+    def update(self, services, endpoints):
+        with self.lock:
+            self.services = services
+            self.endpoints = {(e['metadata']['namespace'], e['metadata']['name']): e for e in endpoints}
+        self.reconcile()
 
     def desired(self):
         out = {}
-        for svc in self.api.store.list(BY_KEY['services']):
+        for svc in self.services:
             ns, name = svc['metadata']['namespace'], svc['metadata']['name']
             ip = svc['spec'].get('clusterIP')
             if ns in SKIPPED_NAMESPACES or not ip or ip == 'None' or not svc['spec'].get('selector'):

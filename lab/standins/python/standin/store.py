@@ -1,17 +1,15 @@
-"""The API server's object store, persisted as one JSON file in the etcd data directory.
-
-Keeping it under /var/lib/etcd means `kubeadm reset` (which empties that directory) and a rebuilt
-control-plane host lose the cluster exactly as a real one would.
+"""The API server's object store, persisted in the stand-in etcd (etcd.py), whose data directory
+(/var/lib/etcd) `kubeadm reset` empties: a rebuilt control-plane host loses the cluster exactly as a
+real one would, and an etcd snapshot restore brings it back.
 """
 import copy
 import json
-import os
 import random
-import re
 import threading
 import uuid
 
-from .common import host_path, rfc3339, write_file
+from .common import dns1123_subdomain_error, rfc3339
+from .etcd_client import EtcdUnavailable
 from .resources import BY_KEY
 
 
@@ -47,7 +45,6 @@ def invalid(res, name, causes):
 
 
 SAFE = 'bcdfghjklmnpqrstvwxz2456789'
-_DNS1123 = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
 
 
 def random_suffix(n=5):
@@ -57,45 +54,70 @@ def random_suffix(n=5):
 def validate_name(res, name):
     if res.kind in ('ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'):
         return
-    if not name or len(name) > 253 or not _DNS1123.match(name):
-        raise invalid(res, name, [
-            'metadata.name: Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower case '
-            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
-            "(e.g. 'example.com', regex used for validation is "
-            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')" % name])
+    why = dns1123_subdomain_error(name or '')
+    if why:
+        raise invalid(res, name, ['metadata.name: Invalid value: "%s": %s' % (name, why)])
 
 
 class Store:
-    def __init__(self, path):
-        self.path = path
+    """The API server's objects, kept in memory and persisted to etcd (etcd_client) as one JSON
+    document, as a real API server keeps nothing of its own: while etcd cannot be reached requests
+    fail (`available` is False), and when etcd's data directory changed under it (a snapshot was
+    restored) the objects are reloaded from etcd, as a restarted API server would read them."""
+
+    def __init__(self, backend):
+        self.backend = backend
         self.lock = threading.RLock()
         self.objects = {}  # resource key -> {"ns/name": obj}
         self.rv = 1
         self.dirty = False
-        self.load()
+        self.data_id = None
+        self.available = False
+        self.wake = threading.Event()  # set on every change: the sync loop persists it soon
 
     def load(self):
+        """Reads the objects from etcd; raises EtcdUnavailable."""
+        data_id, state = self.backend.load()
+        with self.lock:
+            self.objects = state.get('objects') or {}
+            self.rv = int(state.get('resourceVersion') or 1)
+            self.data_id = data_id
+            self.dirty = False
+            self.available = True
+
+    def sync(self):
+        """Writes pending changes to etcd, or notices a restored data directory; never raises.
+        Returns True when the objects were reloaded."""
         try:
-            with open(host_path(self.path)) as f:
-                data = json.load(f)
-            self.objects = data.get('objects', {})
-            self.rv = data.get('resourceVersion', 1)
-        except (OSError, ValueError):
-            self.objects = {}
+            with self.lock:
+                pending = self.dirty
+                if pending:
+                    state = {'resourceVersion': self.rv, 'objects': self.objects}
+                    body = json.dumps({'dataID': self.data_id, 'state': state}, sort_keys=True)
+                    self.dirty = False
+            if pending:
+                if self.backend.save(body):
+                    self.available = True
+                    return False
+            elif self.backend.data_id() == self.data_id:
+                self.available = True
+                return False
+            self.load()
+            return True
+        except EtcdUnavailable:
+            with self.lock:
+                self.dirty = self.dirty or pending
+                self.available = False
+            return False
 
     def save(self):
-        with self.lock:
-            if not self.dirty:
-                return
-            data = json.dumps({'format': 'steer-lab-standin-state/1', 'resourceVersion': self.rv,
-                               'objects': self.objects}, sort_keys=True)
-            self.dirty = False
-        write_file(self.path, data, 0o600)
+        self.sync()
 
     def _bump(self, obj):
         self.rv += 1
         obj.setdefault('metadata', {})['resourceVersion'] = str(self.rv)
         self.dirty = True
+        self.wake.set()
 
     @staticmethod
     def _id(ns, name):
@@ -192,6 +214,7 @@ class Store:
                 raise not_found(res, name)
             obj = bucket.pop(key)
             self.dirty = True
+            self.wake.set()
             self.rv += 1
             if res.kind == 'Namespace':
                 for k, objs in self.objects.items():
