@@ -1,28 +1,27 @@
 """The stand-in crictl (cri-tools, which kubeadm depends on): `pods` and `stopp`, the CRI calls that
-stop a node's Pods the way `kubeadm reset` does. The only Pod that really runs in the lab is the API
-server of the kube-apiserver static Pod (etcd's work is done inside it), so that is what it lists and
-stops; the kubelet starts it again from its manifest when the kubelet runs."""
+stop a node's Pods the way `kubeadm reset` does. The Pods that really run in the lab are the stand-in
+runtime's process "containers" (etcd, kube-apiserver, kube-proxy: see containers.py), so those are
+what it lists and stops; the kubelet starts them again from their manifests when the kubelet runs."""
 import hashlib
 import os
 import socket
 import sys
 
 from .common import host_path, label
-from .kubelet import stop_apiserver
+from . import containers
 
 DEFAULT_ENDPOINT = 'unix:///run/containerd/containerd.sock'
 
 
-def apiserver_sandbox():
-    """The sandbox id of the running stand-in API server (stable while that process lives), or None."""
-    try:
-        pid = int(open(host_path('/run/standin/kube-apiserver.pid')).read().strip())
-        with open('/proc/%d/cmdline' % pid, 'rb') as f:
-            if b'standin.apiserver' not in f.read():
-                return None
-    except (OSError, ValueError):
-        return None
-    return hashlib.sha256(('kube-apiserver/%d' % pid).encode()).hexdigest()
+def sandboxes():
+    """{sandbox id: component} for every running stand-in container; an id is stable while that
+    process lives (a hash of the component and its pid, 64 hex digits like a CRI sandbox id)."""
+    out = {}
+    for name in containers.MODULES:
+        pid = containers.pid_of(name)
+        if pid:
+            out[hashlib.sha256(('%s/%d' % (name, pid)).encode()).hexdigest()] = name
+    return out
 
 
 def runtime_answers(endpoint):
@@ -58,15 +57,18 @@ def main(argv):
               'code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix %s: '
               'connect: no such file or directory"' % (endpoint, endpoint[len('unix://'):]), file=sys.stderr)
         return 1
-    sandbox = apiserver_sandbox()
+    running = sandboxes()
     if args[0] == 'pods':
-        if sandbox:
-            print(sandbox if '-q' in args[1:] else 'POD ID          NAME\n%s   kube-apiserver' % sandbox[:13])
+        if '-q' in args[1:]:
+            print(''.join('%s\n' % sid for sid in running), end='')
+        elif running:
+            print('POD ID          NAME\n' + '\n'.join('%s   %s' % (sid[:13], n) for sid, n in running.items()))
         return 0
     status = 0
     for pod in args[1:]:
-        if sandbox and pod in (sandbox, sandbox[:13]):
-            stop_apiserver()
+        match = [sid for sid in running if pod in (sid, sid[:13])]
+        if match:
+            containers.stop(running[match[0]])
             print('Stopped sandbox %s' % pod)
         else:
             print('stopping the pod sandbox "%s": rpc error: code = NotFound desc = an error occurred when try to '
