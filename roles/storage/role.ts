@@ -2,14 +2,7 @@
 // runtime's data folders onto it — before the runtime and the kubelet ever start (site.yaml runs
 // this role before docker and kubernetes-apt). Skipped when no disk is configured.
 import { defineRole } from 'steer';
-
-interface Vars {
-  storage_disk_uuid: string;
-  storage_mount_point: string;
-  storage_fstype: string;
-  storage_mount_options: string;
-  storage_bind_paths: string[];
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, vars }) {

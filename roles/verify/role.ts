@@ -3,14 +3,7 @@
 // showing the cluster's nodes and the answer.
 import { defineRole } from 'steer';
 import { ADMIN_CONF } from '../control-plane/role.js';
-
-interface Vars {
-  verify_namespace: string;
-  verify_image: string;
-  verify_replicas: number;
-  verify_cleanup: boolean;
-  verify_timeout: number;
-}
+import type { Vars } from './variables.js';
 
 const MANIFEST = '/etc/kubernetes/addons/kube-verify.yaml';
 
