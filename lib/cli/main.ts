@@ -9,6 +9,7 @@ import { registerFactsCommand } from './commands/facts.js';
 import { registerLabCommand } from './commands/lab.js';
 import { registerVaultCommand } from './commands/vault.js';
 import { registerExecCommand } from './commands/exec.js';
+import { registerTypesCommand } from './commands/types.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerFactsCommand(program);
   registerLabCommand(program);
   registerVaultCommand(program);
+  registerTypesCommand(program);
   return program;
 }
 

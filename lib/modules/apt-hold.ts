@@ -1,6 +1,6 @@
 // apt_hold: packages held (apt-mark hold: never upgraded implicitly) or unheld.
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, stringList } from './args.js';
 import { PACKAGE_SPEC, parsePackageSpec } from './apt.js';
 import type { Module, Plan } from './module.js';
 import { runProbe, sectionText } from './probe.js';
@@ -18,7 +18,15 @@ export interface AptHoldState {
 
 export const apt_hold: Module<AptHoldArgs, AptHoldState> = {
   name: 'apt_hold',
-  args: { packages: 'string[]', held: 'boolean?' },
+  args: {
+    type: 'object',
+    properties: {
+      packages: stringList,
+      held: { type: 'boolean' },
+    },
+    required: ['packages'],
+    additionalProperties: false,
+  },
   validate(args) {
     for (const p of args.packages) if (!PACKAGE_SPEC.test(p)) argError('apt_hold', `"${p}" is not a package name`);
   },

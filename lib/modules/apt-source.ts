@@ -2,7 +2,7 @@
 // (.list) or deb822 (.sources) form. The key is given armored or fetched on the host with curl; the
 // result's data.changed tells the role to refresh the package cache (apt's sourceChanged).
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, presentOrAbsent, stringList } from './args.js';
 import { fileSections, parseFileState, planContent, type FileState } from './file-state.js';
 import type { Action, Module, Plan } from './module.js';
 import { ModuleError } from './module.js';
@@ -55,16 +55,21 @@ export function aptSourcePaths(name: string, keyring?: string): { keyring: strin
 export const apt_source: Module<AptSourceArgs, AptSourceState, AptSourceData> = {
   name: 'apt_source',
   args: {
-    name: 'string',
-    uri: 'string',
-    suite: 'string',
-    components: 'string[]?',
-    architectures: 'string[]?',
-    key: 'string?',
-    keyUrl: 'string?',
-    keyring: 'string?',
-    format: ['list', 'sources'],
-    state: ['present', 'absent'],
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      uri: { type: 'string' },
+      suite: { type: 'string' },
+      components: stringList,
+      architectures: stringList,
+      key: { type: 'string' },
+      keyUrl: { type: 'string' },
+      keyring: { type: 'string' },
+      format: { enum: ['list', 'sources'] },
+      state: presentOrAbsent,
+    },
+    required: ['name', 'uri', 'suite'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!/^[A-Za-z0-9_.-]+$/.test(args.name)) argError('apt_source', `name must be a plain file name (got "${args.name}")`);

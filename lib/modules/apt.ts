@@ -2,7 +2,7 @@
 // refreshed only when a source changed or the lists are older than cacheValidTime. Every apt-get runs
 // non-interactively, keeps changed config files, and waits for the dpkg lock instead of failing.
 import { sh, type Command } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, presentOrAbsent, stringList } from './args.js';
 import type { Action, Module, Plan } from './module.js';
 import { runProbe, sectionText, type SectionOutputs } from './probe.js';
 import { matchesGlob } from './text.js';
@@ -60,18 +60,29 @@ export function aptGet(words: string[]): Command {
   return sh`env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${words}`;
 }
 
+/** An apt_source result as sourceChanged takes it (only `changed` is read). */
+const changedResult = { type: 'object', properties: { changed: { type: 'boolean' } }, required: ['changed'] } as const;
+
 export const apt: Module<AptArgs, AptState> = {
   name: 'apt',
   args: {
-    packages: 'string[]?',
-    state: ['present', 'absent'],
-    purge: 'boolean?',
-    updateCache: 'boolean?',
-    cacheValidTime: 'number?',
-    sourceChanged: 'any?',
-    allowDowngrades: 'boolean?',
-    allowChangeHeld: 'boolean?',
-    installRecommends: 'boolean?',
+    type: 'object',
+    properties: {
+      packages: stringList,
+      state: presentOrAbsent,
+      purge: { type: 'boolean' },
+      updateCache: { type: 'boolean' },
+      cacheValidTime: { type: 'number', minimum: 0 },
+      sourceChanged: {
+        anyOf: [{ type: 'boolean' }, changedResult, { type: 'array', items: changedResult }],
+        errorMessage: 'must be true or false, or the results of apt_source steps',
+      },
+      allowDowngrades: { type: 'boolean' },
+      allowChangeHeld: { type: 'boolean' },
+      installRecommends: { type: 'boolean' },
+    },
+    required: [],
+    additionalProperties: false,
   },
   validate(args) {
     for (const p of args.packages ?? []) {

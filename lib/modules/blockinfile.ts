@@ -1,6 +1,6 @@
 // blockinfile: a block of lines between two marker lines, after Ansible's blockinfile. The markers
 // find the block again on the next run, so the block is replaced as a whole, never duplicated.
-import { argError } from './args.js';
+import { argError, mode, presentOrAbsent } from './args.js';
 import { planFileEdit, probeEditedFile } from './file-edit.js';
 import type { FileState } from './file-state.js';
 import { insertIndex } from './lineinfile.js';
@@ -29,17 +29,22 @@ export interface BlockInFileArgs {
 export const blockinfile: Module<BlockInFileArgs, FileState> = {
   name: 'blockinfile',
   args: {
-    path: 'string',
-    block: 'string?',
-    name: 'string?',
-    marker: 'string?',
-    state: ['present', 'absent'],
-    insertafter: 'string?',
-    insertbefore: 'string?',
-    create: 'boolean?',
-    mode: 'mode?',
-    owner: 'string?',
-    group: 'string?',
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      block: { type: 'string' },
+      name: { type: 'string' },
+      marker: { type: 'string' },
+      state: presentOrAbsent,
+      insertafter: { type: 'string' },
+      insertbefore: { type: 'string' },
+      create: { type: 'boolean' },
+      mode,
+      owner: { type: 'string' },
+      group: { type: 'string' },
+    },
+    required: ['path'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!args.path.startsWith('/')) argError('blockinfile', `path must be absolute (got "${args.path}")`);

@@ -4,7 +4,7 @@
 // `cgroup_enable=cpuset` are different words and may both be present.
 import { sh } from '../command/command.js';
 import type { Facts } from '../facts/facts.js';
-import { argError } from './args.js';
+import { argError, stringList } from './args.js';
 import type { Module, Plan } from './module.js';
 import { ModuleError } from './module.js';
 import { runProbe, sectionText, type SectionOutputs } from './probe.js';
@@ -45,7 +45,17 @@ const word = /^\S+$/;
 
 export const cmdline: Module<CmdlineArgs, CmdlineState, CmdlineData> = {
   name: 'cmdline',
-  args: { set: 'string[]?', replace: 'string[]?', remove: 'string[]?', file: 'string?' },
+  args: {
+    type: 'object',
+    properties: {
+      set: stringList,
+      replace: stringList,
+      remove: stringList,
+      file: { type: 'string' },
+    },
+    required: [],
+    additionalProperties: false,
+  },
   validate(args) {
     for (const w of [...(args.set ?? []), ...(args.replace ?? []), ...(args.remove ?? [])]) {
       if (!word.test(w)) argError('cmdline', `"${w}" is not one word`);

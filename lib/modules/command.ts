@@ -4,7 +4,7 @@
 import { Command, sh } from '../command/command.js';
 import type { RunResult } from '../connection/connection.js';
 import { Secret } from '../secrets/masker.js';
-import { argError } from './args.js';
+import { commandValue, predicate } from './args.js';
 import { failureMessage } from './execute.js';
 import type { Module, ModuleResult, Plan } from './module.js';
 import { ModuleError } from './module.js';
@@ -52,26 +52,23 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export const command: Module<CommandArgs, CommandState> = {
   name: 'command',
   args: {
-    cmd: 'command',
-    creates: 'string?',
-    removes: 'string?',
-    unless: 'command?',
-    stdin: 'string?',
-    okCodes: 'any?',
-    changedWhen: 'function?',
-    failedWhen: 'function?',
-    until: 'function?',
-    retries: 'number?',
-    delayMs: 'number?',
-    timeoutMs: 'number?',
-  },
-  validate(args) {
-    if (args.okCodes !== undefined && !(Array.isArray(args.okCodes) && args.okCodes.every((c) => Number.isInteger(c)))) {
-      argError('command', 'okCodes must be a list of exit codes');
-    }
-    if (args.retries !== undefined && !(Number.isInteger(args.retries) && args.retries >= 0)) {
-      argError('command', 'retries must be a whole number ≥ 0');
-    }
+    type: 'object',
+    properties: {
+      cmd: commandValue,
+      creates: { type: 'string' },
+      removes: { type: 'string' },
+      unless: commandValue,
+      stdin: { anyOf: [{ type: 'string' }, { instanceof: 'Secret' }], errorMessage: 'must be a string or a Secret' },
+      okCodes: { type: 'array', items: { type: 'integer' } },
+      changedWhen: predicate,
+      failedWhen: predicate,
+      until: predicate,
+      retries: { type: 'integer', minimum: 0, errorMessage: 'must be a whole number ≥ 0' },
+      delayMs: { type: 'number', minimum: 0 },
+      timeoutMs: { type: 'number', minimum: 0 },
+    },
+    required: ['cmd'],
+    additionalProperties: false,
   },
   async probe(args, ctx) {
     const sections: Record<string, Command> = {};

@@ -1,6 +1,6 @@
 // directory: a directory (and its parents) with the given attributes.
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, mode } from './args.js';
 import { describeChanges, fileSections, parseFileState, planAttributes, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
 import { ModuleError } from './module.js';
@@ -15,7 +15,17 @@ export interface DirectoryArgs {
 
 export const directory: Module<DirectoryArgs, FileState> = {
   name: 'directory',
-  args: { path: 'string', mode: 'mode?', owner: 'string?', group: 'string?' },
+  args: {
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      mode,
+      owner: { type: 'string' },
+      group: { type: 'string' },
+    },
+    required: ['path'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (!args.path.startsWith('/')) argError('directory', `path must be absolute (got "${args.path}")`);
   },

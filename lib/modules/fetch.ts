@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, mode } from './args.js';
 import { ModuleError, type Module, type ModuleContext, type ModuleResult, type Plan } from './module.js';
 import { normalMode, sameMode } from './file-state.js';
 import { runProbe, sectionText } from './probe.js';
@@ -31,7 +31,17 @@ export const DEFAULT_FETCH_LIMIT = 16 * 1024 * 1024;
 
 export const fetch: Module<FetchArgs, FetchState, { bytes?: number }> = {
   name: 'fetch',
-  args: { src: 'string', dest: 'string', mode: 'mode?', maxBytes: 'number?' },
+  args: {
+    type: 'object',
+    properties: {
+      src: { type: 'string' },
+      dest: { type: 'string' },
+      mode,
+      maxBytes: { type: 'integer', minimum: 1 },
+    },
+    required: ['src', 'dest'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (!args.src.startsWith('/')) argError('fetch', `src must be absolute (got "${args.src}")`);
     if (args.dest.trim() === '') argError('fetch', 'dest is empty');

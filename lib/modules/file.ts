@@ -1,6 +1,6 @@
 // file: a file with given content (or just attributes), or no file at all.
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, mode, presentOrAbsent } from './args.js';
 import { contentDiff, describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
 import { runProbe } from './probe.js';
@@ -21,19 +21,21 @@ export interface FileArgs {
 export const file: Module<FileArgs, FileState> = {
   name: 'file',
   args: {
-    path: 'string',
-    content: 'any?',
-    state: ['present', 'absent'],
-    mode: 'mode?',
-    owner: 'string?',
-    group: 'string?',
-    secret: 'boolean?',
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      content: { anyOf: [{ type: 'string' }, { instanceof: 'Buffer' }], errorMessage: 'must be a string or a Buffer' },
+      state: presentOrAbsent,
+      mode,
+      owner: { type: 'string' },
+      group: { type: 'string' },
+      secret: { type: 'boolean' },
+    },
+    required: ['path'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!args.path.startsWith('/')) argError('file', `path must be absolute (got "${args.path}")`);
-    if (args.content !== undefined && typeof args.content !== 'string' && !Buffer.isBuffer(args.content)) {
-      argError('file', 'content must be a string or a Buffer');
-    }
     if (args.state === 'absent' && (args.content !== undefined || args.mode || args.owner || args.group)) {
       argError('file', "state 'absent' takes no content, mode, owner or group");
     }

@@ -45,7 +45,15 @@ export function editHosts(content: string, name: string): string {
 
 export const hostname: Module<HostnameArgs, HostnameState> = {
   name: 'hostname',
-  args: { name: 'string', hostsFile: 'string?' },
+  args: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      hostsFile: { type: 'string' },
+    },
+    required: ['name'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (!HOSTNAME.test(args.name)) argError('hostname', `"${args.name}" is not a valid host name`);
   },

@@ -2,7 +2,7 @@
 // A module counts as loaded when /proc/modules lists it, /sys/module has it, the kernel lists it as
 // built in (modules.builtin), or a path only it creates exists (br_netfilter: /proc/sys/net/bridge).
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, stringList } from './args.js';
 import { describeChanges, fileSections, parseFileState, planContent, type FileState } from './file-state.js';
 import type { Action, Module, Plan } from './module.js';
 import { runProbe, sectionText, type SectionOutputs } from './probe.js';
@@ -36,7 +36,15 @@ export function modulesLoadPath(file: string | undefined): string {
 
 export const kernel_modules: Module<KernelModulesArgs, KernelModulesState> = {
   name: 'kernel_modules',
-  args: { names: 'string[]', file: 'string?' },
+  args: {
+    type: 'object',
+    properties: {
+      names: stringList,
+      file: { type: 'string' },
+    },
+    required: ['names'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (args.names.length === 0) argError('kernel_modules', 'names is empty');
     for (const n of args.names) if (!/^[A-Za-z0-9_-]+$/.test(n)) argError('kernel_modules', `"${n}" is not a module name`);

@@ -1,7 +1,7 @@
 // lineinfile: one line in a file, after Ansible's lineinfile. With `regexp`, the last matching line
 // (the first with firstmatch) is replaced by `line`; without a match the line is inserted unless it
 // is already there. `backrefs` fills \1… from the match and changes nothing when nothing matches.
-import { argError } from './args.js';
+import { argError, mode, presentOrAbsent } from './args.js';
 import { planFileEdit, probeEditedFile } from './file-edit.js';
 import type { FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
@@ -32,18 +32,23 @@ export interface LineInFileArgs {
 export const lineinfile: Module<LineInFileArgs, FileState> = {
   name: 'lineinfile',
   args: {
-    path: 'string',
-    line: 'string?',
-    regexp: 'string?',
-    state: ['present', 'absent'],
-    insertafter: 'string?',
-    insertbefore: 'string?',
-    firstmatch: 'boolean?',
-    backrefs: 'boolean?',
-    create: 'boolean?',
-    mode: 'mode?',
-    owner: 'string?',
-    group: 'string?',
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      line: { type: 'string' },
+      regexp: { type: 'string' },
+      state: presentOrAbsent,
+      insertafter: { type: 'string' },
+      insertbefore: { type: 'string' },
+      firstmatch: { type: 'boolean' },
+      backrefs: { type: 'boolean' },
+      create: { type: 'boolean' },
+      mode,
+      owner: { type: 'string' },
+      group: { type: 'string' },
+    },
+    required: ['path'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!args.path.startsWith('/')) argError('lineinfile', `path must be absolute (got "${args.path}")`);

@@ -66,8 +66,8 @@ export interface ModuleContext {
 
 export interface Module<A, S, D = Record<string, unknown>> {
   name: string;
-  /** The arguments it accepts, checked before probing (see args.ts). */
-  args?: ArgSpec;
+  /** The arguments it accepts, as a JSON Schema checked by ajv before probing (see args.ts). */
+  args: ArgsSchema<A>;
   /** Checks across arguments (e.g. "one of port, path, command"); throws ModuleError. */
   validate?(args: A): void;
   /** Reads the current state. Read-only: it runs in check mode too. */
@@ -94,18 +94,57 @@ export interface ModuleResult<D = Record<string, unknown>> {
   code?: number;
 }
 
-/** One argument's type: 'string?' is optional; 'mode' is an octal mode string like '0644'. */
-export type ArgType =
-  | 'string'
-  | 'number'
-  | 'boolean'
-  | 'string[]'
-  | 'mode'
-  | 'record'
-  | 'function'
-  | 'command'
-  | 'any';
-export type ArgSpec = Record<string, `${ArgType}${'' | '?'}` | readonly string[]>;
+/** A JSON Schema (draft-07, as ajv reads it, with ajv-keywords' `instanceof` and ajv-errors' `errorMessage`). */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/**
+ * The JSON Schema of a module's arguments, tied to their TypeScript interface A by the compiler, so
+ * the two cannot drift: one property per key of A, no more (write each out: a spread escapes
+ * TypeScript's excess-property check) and no fewer; `required` exactly A's required keys, in any
+ * order; each property's schema says the type A gives it (see SchemaOf).
+ */
+export type ArgsSchema<A> = 0 extends 1 & A ? AnyArgsSchema : ArgsSchemaOf<A>;
+
+interface AnyArgsSchema {
+  type: 'object';
+  properties: Record<string, JsonSchema>;
+  required: readonly string[];
+  additionalProperties: false;
+}
+
+type ArgsSchemaOf<A> = {
+  type: 'object';
+  properties: { [K in keyof A]-?: SchemaOf<Exclude<A[K], undefined>> };
+  required: Readonly<Permutation<RequiredKeys<A>>>;
+  additionalProperties: false;
+};
+
+/**
+ * What the schema of an argument of type T must say: `type: 'string'`, 'number' or 'integer',
+ * 'boolean'; a union of string literals is its `enum` (every member, in any order); lists of those
+ * are `type: 'array'` with such `items`. Other types (Buffer, Command, functions, unions of them)
+ * take any schema: `instanceof`, `anyOf`.
+ */
+export type SchemaOf<T> = 0 extends 1 & T
+  ? JsonSchema
+  : [T] extends [boolean]
+    ? JsonSchema & { type: 'boolean' }
+    : [T] extends [number]
+      ? JsonSchema & { type: 'number' | 'integer' }
+      : [T] extends [string]
+        ? string extends T
+          ? JsonSchema & { type: 'string' }
+          : JsonSchema & { enum: Readonly<Permutation<T>> }
+        : [T] extends [readonly string[]]
+          ? JsonSchema & { type: 'array'; items: SchemaOf<string> }
+          : [T] extends [readonly number[]]
+            ? JsonSchema & { type: 'array'; items: SchemaOf<number> }
+            : JsonSchema;
+
+type RequiredKeys<A> = { [K in keyof A]-?: {} extends Pick<A, K> ? never : K }[keyof A];
+
+/** Every order of the members of U, as tuples: ['a', 'b'] | ['b', 'a']. */
+type Permutation<U, T = U> = [U] extends [never] ? [] : T extends unknown ? [T, ...Permutation<Exclude<U, T>>] : never;
 
 /** A failed module: the message is what the user sees (masked), e.g. the command's stderr. */
 export { ModuleError } from '../errors.js';

@@ -98,14 +98,19 @@ function sameSource(args: MountArgs, m: MountedFs): boolean {
 export const mount: Module<MountArgs, MountState> = {
   name: 'mount',
   args: {
-    path: 'string',
-    src: 'string?',
-    fstype: 'string?',
-    opts: 'string?',
-    dump: 'number?',
-    passno: 'number?',
-    state: ['mounted', 'present', 'unmounted', 'absent'],
-    fstab: 'string?',
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      src: { type: 'string' },
+      fstype: { type: 'string' },
+      opts: { type: 'string' },
+      dump: { type: 'integer', minimum: 0 },
+      passno: { type: 'integer', minimum: 0 },
+      state: { enum: ['mounted', 'present', 'unmounted', 'absent'] },
+      fstab: { type: 'string' },
+    },
+    required: ['path'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!args.path.startsWith('/')) argError('mount', `path must be absolute (got "${args.path}")`);

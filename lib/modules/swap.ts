@@ -55,7 +55,15 @@ export function commentSwapLines(content: string): string {
 
 export const swap: Module<SwapArgs, SwapState> = {
   name: 'swap',
-  args: { state: ['off'], fstab: 'string?' },
+  args: {
+    type: 'object',
+    properties: {
+      state: { enum: ['off'] },
+      fstab: { type: 'string' },
+    },
+    required: [],
+    additionalProperties: false,
+  },
   async probe(args, ctx) {
     return parseSwapProbe(
       await runProbe(ctx, {

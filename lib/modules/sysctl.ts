@@ -33,7 +33,15 @@ export function sysctlFileContent(values: SysctlArgs['values']): string {
 
 export const sysctl: Module<SysctlArgs, SysctlState> = {
   name: 'sysctl',
-  args: { file: 'string', values: 'record' },
+  args: {
+    type: 'object',
+    properties: {
+      file: { type: 'string' },
+      values: { type: 'object' },
+    },
+    required: ['file', 'values'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (!args.file.startsWith('/')) argError('sysctl', `file must be absolute (got "${args.file}")`);
     if (Object.keys(args.values).length === 0) argError('sysctl', 'values is empty');

@@ -1,7 +1,7 @@
 // systemd_dropin: /etc/systemd/system/UNIT.d/NAME.conf with the given content, followed by a
 // daemon-reload when it changed (restarting the unit is the role's call).
 import { sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, presentOrAbsent } from './args.js';
 import { contentDiff, describeChanges, fileSections, parseFileState, planContent, type FileState } from './file-state.js';
 import type { Action, Module, Plan } from './module.js';
 import { runProbe } from './probe.js';
@@ -27,7 +27,17 @@ export function dropinPaths(args: Pick<SystemdDropinArgs, 'unit' | 'name'>): { d
 
 export const systemd_dropin: Module<SystemdDropinArgs, SystemdDropinState> = {
   name: 'systemd_dropin',
-  args: { unit: 'string', name: 'string', content: 'string?', state: ['present', 'absent'] },
+  args: {
+    type: 'object',
+    properties: {
+      unit: { type: 'string' },
+      name: { type: 'string' },
+      content: { type: 'string' },
+      state: presentOrAbsent,
+    },
+    required: ['unit', 'name'],
+    additionalProperties: false,
+  },
   validate(args) {
     if (!/^[A-Za-z0-9:_.@\\-]+$/.test(args.unit)) argError('systemd_dropin', `"${args.unit}" is not a unit name`);
     if (!/^[A-Za-z0-9_.@-]+$/.test(args.name)) argError('systemd_dropin', `"${args.name}" is not a plain file name`);

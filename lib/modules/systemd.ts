@@ -46,11 +46,16 @@ export function unitName(unit: string): string {
 export const systemd: Module<SystemdArgs, SystemdState> = {
   name: 'systemd',
   args: {
-    unit: 'string',
-    enabled: 'boolean?',
-    state: ['started', 'stopped', 'restarted', 'reloaded'],
-    masked: 'boolean?',
-    daemonReload: 'boolean?',
+    type: 'object',
+    properties: {
+      unit: { type: 'string' },
+      enabled: { type: 'boolean' },
+      state: { enum: ['started', 'stopped', 'restarted', 'reloaded'] },
+      masked: { type: 'boolean' },
+      daemonReload: { type: 'boolean' },
+    },
+    required: ['unit'],
+    additionalProperties: false,
   },
   validate(args) {
     if (!/^[A-Za-z0-9:_.@\\-]+$/.test(args.unit)) argError('systemd', `"${args.unit}" is not a unit name`);

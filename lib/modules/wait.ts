@@ -1,7 +1,7 @@
 // wait: until a TCP port answers (or stops answering) on the host, a file exists (or is gone), or a
 // command succeeds. Waiting changes nothing, so the step is ok; check mode does not wait.
 import { Command, sh } from '../command/command.js';
-import { argError } from './args.js';
+import { argError, commandValue, presentOrAbsent } from './args.js';
 import { toCommand } from './command.js';
 import type { Module, ModuleResult, Plan } from './module.js';
 import { ModuleError } from './module.js';
@@ -55,20 +55,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export const wait: Module<WaitArgs, WaitState, WaitData> = {
   name: 'wait',
   args: {
-    port: 'number?',
-    host: 'string?',
-    path: 'string?',
-    command: 'command?',
-    state: ['present', 'absent'],
-    timeoutMs: 'number?',
-    intervalMs: 'number?',
+    type: 'object',
+    properties: {
+      port: { type: 'integer', minimum: 1, maximum: 65535, errorMessage: 'must be 1-65535' },
+      host: { type: 'string' },
+      path: { type: 'string' },
+      command: commandValue,
+      state: presentOrAbsent,
+      timeoutMs: { type: 'number', minimum: 0 },
+      intervalMs: { type: 'number', minimum: 0 },
+    },
+    required: [],
+    additionalProperties: false,
   },
   validate(args) {
     const given = [args.port, args.path, args.command].filter((v) => v !== undefined).length;
     if (given !== 1) argError('wait', 'give exactly one of port, path, command');
-    if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536)) {
-      argError('wait', `port must be 1-65535 (got ${args.port})`);
-    }
     if (args.host !== undefined && !/^[A-Za-z0-9.:-]+$/.test(args.host)) argError('wait', `"${args.host}" is not a host name or address`);
     if (args.command !== undefined && args.state === 'absent') argError('wait', "state 'absent' is for port and path");
   },

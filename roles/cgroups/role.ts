@@ -3,11 +3,7 @@
 // cgroup_enable=memory there re-enables it — after a reboot. The file must stay one line.
 // After the reboot, check the result, not the file: the controller must really be enabled.
 import { defineRole } from 'steer';
-
-interface Vars {
-  cgroup_cmdline_flags: string[];
-  cgroup_required_controllers: string[];
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, probe, vars, check, notify, flushHandlers, fail }) {

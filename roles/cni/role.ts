@@ -3,13 +3,7 @@
 // maker shut down and its manifest URL is dead.
 import { defineRole } from 'steer';
 import { ADMIN_CONF } from '../control-plane/role.js';
-
-interface Vars {
-  cni_plugin: 'flannel' | 'weave';
-  flannel_manifest_url: string;
-  pod_network_cidr: string;
-  nodes_ready_timeout: number;
-}
+import type { Vars } from './variables.js';
 
 const MANIFEST = '/etc/kubernetes/addons/kube-flannel.yml';
 

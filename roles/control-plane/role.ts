@@ -4,18 +4,7 @@
 // some worker has not joined, a fresh join token (24 h) published for the workers — never printed.
 import { randomBytes } from 'node:crypto';
 import { defineRole, Secret } from 'steer';
-
-interface Vars {
-  kubernetes_version: string;
-  container_runtime: 'containerd' | 'docker';
-  pod_network_cidr: string;
-  service_cidr: string;
-  cluster_name: string;
-  control_plane_schedulable: boolean;
-  apiserver_health_timeout: string;
-  apiserver_liveness_initial_delay: number;
-  kubeconfig_users: string[];
-}
+import type { Vars } from './variables.js';
 
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';

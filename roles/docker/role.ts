@@ -3,13 +3,7 @@
 // changed. Or the articles' docker.io with /etc/docker/daemon.json (systemd cgroup driver, json-file
 // logs with max-size, overlay2) — which Kubernetes reaches through cri-dockerd since 1.24.
 import { defineRole } from 'steer';
-
-interface Vars {
-  container_runtime: 'containerd' | 'docker';
-  containerd_package: string;
-  containerd_sandbox_image: string;
-  docker_log_max_size: string;
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   handlers: {

@@ -2,12 +2,7 @@
 // and kubelet, kubeadm and kubectl pinned to kubernetes_version and held. A new version moves the
 // repository (one per minor) and the pins. (apt.kubernetes.io, which the articles used, is gone.)
 import { defineRole } from 'steer';
-
-interface Vars {
-  kubernetes_version: string;
-  kubernetes_apt_base_url: string;
-  kubernetes_packages: string[];
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, vars }) {

@@ -1,12 +1,7 @@
 // Refuses, early and clearly, boards and systems the cluster cannot run on — before anything is
 // installed. The second article hit these the hard way (`kubeadm init` → "Illegal instruction").
 import { defineRole } from 'steer';
-
-interface Vars {
-  container_runtime: 'containerd' | 'docker';
-  preflight_min_memory_mb: number;
-  preflight_allow_32bit: boolean;
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, probe, facts, vars, fail, warn, groups, host }) {

@@ -1,8 +1,9 @@
 // Tears a node out of the cluster cleanly: `kubeadm reset`, then what it leaves behind by design
 // (CNI configuration, kubeconfigs). Run on workers first, then the control plane (reset.yaml).
 import { defineRole } from 'steer';
+import type { Vars } from './variables.js';
 
-export default defineRole<{ reset_remove_packages: boolean }>({
+export default defineRole<Vars>({
   async run({ step, m, probe, sh, vars, facts }) {
     await step('kubeadm reset', () =>
       m.command({

@@ -8,13 +8,10 @@
 import { defineRole } from 'steer';
 import { criSocket } from '../control-plane/role.js';
 import { diskMounted, seeDisk, seeFolder } from './health.js';
-import { bindOptions, DROPIN_NAME, dropinContent, planFolder, storageLayout, type FolderPlan, type FolderSeen, type StorageVars } from './layout.js';
+import { bindOptions, DROPIN_NAME, dropinContent, planFolder, storageLayout, type FolderPlan, type FolderSeen } from './layout.js';
 import { moveFolders } from './move.js';
 
-interface Vars extends StorageVars {
-  storage_move_timeout: number;
-  container_runtime: 'containerd' | 'docker';
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, probe, $, vars, fail, check, host }) {

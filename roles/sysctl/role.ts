@@ -2,12 +2,7 @@
 // (br_netfilter before the bridge sysctls exist), bridged traffic through iptables, IPv4
 // forwarding, and swap off (the kubelet refuses to start with swap by default).
 import { defineRole } from 'steer';
-
-interface Vars {
-  kernel_modules: string[];
-  kubernetes_sysctls: Record<string, string | number>;
-  disable_swap: boolean;
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, vars }) {

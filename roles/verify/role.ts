@@ -5,14 +5,7 @@
 import { defineRole } from 'steer';
 import { ADMIN_CONF } from '../control-plane/role.js';
 import { checkStorage, layoutOfHost } from '../storage/health.js';
-
-interface Vars {
-  verify_namespace: string;
-  verify_image: string;
-  verify_replicas: number;
-  verify_cleanup: boolean;
-  verify_timeout: number;
-}
+import type { Vars } from './variables.js';
 
 const MANIFEST = '/etc/kubernetes/addons/kube-verify.yaml';
 

@@ -4,12 +4,7 @@
 // file, never on a command line. Then the node's labels, set through the control plane's kubectl.
 import { defineRole } from 'steer';
 import { ADMIN_CONF, criSocket } from '../control-plane/role.js';
-
-interface Vars {
-  container_runtime: 'containerd' | 'docker';
-  node_labels: Record<string, string>;
-  control_plane_group: string;
-}
+import type { Vars } from './variables.js';
 
 const JOIN_CONFIG = '/etc/kubernetes/kubeadm-join.yaml';
 

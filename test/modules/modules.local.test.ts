@@ -111,10 +111,21 @@ test('command: creates guards it; stdin reaches it', async () => {
 
 test('wait: for a file that appears', async () => {
   const flag = join(dir, 'ready');
-  setTimeout(() => writeFileSync(flag, ''), 150);
-  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 5000 }, context(false));
+  // The file appears once the probe and the first check have found it missing (a timer would race
+  // them on a busy machine).
+  let runs = 0;
+  const ctx: ModuleContext = {
+    ...context(false),
+    run: async (command, options) => {
+      const result = await connection.run(command, options);
+      if (++runs === 2) writeFileSync(flag, '');
+      return result;
+    },
+  };
+  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 60_000 }, ctx);
   assert.equal(result.changed, false);
-  assert.ok((result.data?.waitedMs ?? 0) > 0);
+  assert.equal(runs, 3, 'probe, a check that failed, a check that passed');
+  assert.ok((result.data?.waitedMs ?? 0) >= 20, `waited ${result.data?.waitedMs} ms`);
 });
 
 test('mount: a bind mount from a private fstab', async (t) => {

@@ -1,11 +1,7 @@
 // Benchmark workload: 20 steps of "this line is in this file", one lineinfile each, like the 20
 // lineinfile tasks of bench/ansible/lines.yaml.
 import { defineRole } from 'steer';
-
-interface Vars {
-  bench_file: string;
-  bench_steps: number;
-}
+import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
   async run({ step, m, vars }) {
