@@ -1,6 +1,6 @@
 // `steer run`: load → plan → execute → report. Plays run in order; the recap, the retry file and the
 // exit code come from what happened to each host.
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { chooseRenderer } from '../output/choose.js';
 import type { Renderer } from '../output/events.js';
@@ -65,7 +65,8 @@ export async function runPlaybook(request: RunRequest, renderer?: Renderer): Pro
   let retryFile: string | undefined;
   if (failed.length + unreachable.length > 0) {
     const pb = request.playbook.path;
-    retryFile = request.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
+    // Where the user runs steer, never beside the playbook: that may be steer's own playbooks/.
+    retryFile = request.retryFile ?? resolve(`${basename(pb, extname(pb))}.retry`);
     writeRetryFile(retryFile, [...unreachable, ...failed].sort());
   }
   if (run.stoppedBecause && !interrupted) reporter.emit({ type: 'warning', message: `run stopped: ${run.stoppedBecause}` });

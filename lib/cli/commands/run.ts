@@ -287,7 +287,7 @@ export function registerRunCommand(program: Command, engine: RunEngine = default
         'strict',
       ),
     )
-    .option('--retry-file <path>', 'where failed and unreachable hosts are written (default: PLAYBOOK.retry next to the playbook)')
+    .option('--retry-file <path>', 'where failed and unreachable hosts are written (default: PLAYBOOK.retry in the current folder)')
     .addHelpText(
       'after',
       `
