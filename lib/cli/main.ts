@@ -8,6 +8,7 @@ import { registerInventoryCommand } from './commands/inventory.js';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerLabCommand } from './commands/lab.js';
 import { registerVaultCommand } from './commands/vault.js';
+import { registerNewCommand } from './commands/new.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerFactsCommand(program);
   registerLabCommand(program);
   registerVaultCommand(program);
+  registerNewCommand(program);
   return program;
 }
 
