@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { UserError } from '../lib/errors.js';
 import { run } from './run.js';
 
-/** A program on PATH and the Debian package that provides it. */
+/** A program on PATH (or an absolute path to a file) and the Debian package that provides it. */
 export type Tool = readonly [program: string, pkg: string];
 
 /** What `steer lab` runs on the controller. */
@@ -24,6 +24,7 @@ export const LAB_TOOLS: readonly Tool[] = [
 ];
 
 async function findProgram(program: string): Promise<string | undefined> {
+  if (program.startsWith('/')) return (await access(program).then(() => true, () => false)) ? program : undefined;
   const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']);
   for (const dir of dirs) {
     const path = `${dir}/${program}`;

@@ -111,10 +111,22 @@ test('command: creates guards it; stdin reaches it', async () => {
 
 test('wait: for a file that appears', async () => {
   const flag = join(dir, 'ready');
-  setTimeout(() => writeFileSync(flag, ''), 150);
-  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 5000 }, context(false));
+  // The file appears once the probe and the first try have found it missing (not after a fixed
+  // delay, which a busy machine can outlast before the first probe): the module must try again.
+  const base = context(false);
+  let runs = 0;
+  const appearing: ModuleContext = {
+    ...base,
+    run: async (command, options) => {
+      const result = await base.run(command, options);
+      if (++runs === 2) writeFileSync(flag, '');
+      return result;
+    },
+  };
+  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 5000 }, appearing);
   assert.equal(result.changed, false);
-  assert.ok((result.data?.waitedMs ?? 0) > 0);
+  assert.equal(runs, 3, 'probe, a try that failed, a try that succeeded');
+  assert.ok((result.data?.waitedMs ?? 0) >= 20, 'it waited one interval');
 });
 
 test('mount: a bind mount from a private fstab', async (t) => {

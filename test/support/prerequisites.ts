@@ -3,13 +3,14 @@
 // the list of packages to install. The clean-machine test (test/readme/clean-machine.lab.test.ts)
 // proves the list complete: it runs the README's test command in a minimal Debian root.
 import { LAB_TOOLS, ensureTools, type Tool } from '../../lab/preflight.js';
+import { labSkipReason } from './lab.js';
 
 /** Programs the unit tests run on the controller, and their Debian packages. */
 export const UNIT_TEST_TOOLS: readonly Tool[] = [
   // Compatibility tests: steer's inventories and vault files against Ansible's own tools.
-  ['ansible', 'ansible'],
-  ['ansible-inventory', 'ansible'],
-  ['ansible-vault', 'ansible'],
+  ['ansible', 'ansible-core'],
+  ['ansible-inventory', 'ansible-core'],
+  ['ansible-vault', 'ansible-core'],
   // A real sshd on loopback (test/support/sshd.ts), keys and the agent, sudo for become.
   ['sshd', 'openssh-server'],
   ['ssh', 'openssh-client'],
@@ -26,10 +27,10 @@ export const UNIT_TEST_TOOLS: readonly Tool[] = [
 
 /**
  * Installs or lists what the selected tests need: the unit tests' tools always, the lab's too when
- * lab tests will run (root on Linux; elsewhere they skip themselves). Throws a UserError listing the
- * packages when they cannot be installed.
+ * lab tests will run (where labSkipReason finds no reason to skip them). Throws a UserError listing
+ * the packages when they cannot be installed.
  */
 export async function ensureTestPrerequisites(withLab: boolean): Promise<void> {
-  const labRuns = withLab && process.platform === 'linux' && process.getuid?.() === 0;
+  const labRuns = withLab && labSkipReason() === undefined;
   await ensureTools(labRuns ? [...UNIT_TEST_TOOLS, ...LAB_TOOLS] : UNIT_TEST_TOOLS, 'steer tests');
 }

@@ -139,6 +139,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       ].join('\n'),
     );
     const launch = async (): Promise<ChildProcess> => {
+      const logged = countConnections(logPath);
       const started = spawn(SSHD, ['-D', '-f', configPath, '-E', logPath], { stdio: 'ignore' });
       child = started;
       let exited = false;
@@ -151,8 +152,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         }
         await new Promise((r) => setTimeout(r, 50));
       }
-      // The probe above counts as a connection (logged a moment later): tests count from here.
-      await new Promise((r) => setTimeout(r, 100));
+      // The probe above counts as a connection, logged a moment later (much later on a busy machine):
+      // tests count from once it is in the log.
+      while (countConnections(logPath) === logged && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       probes++;
       return started;
     };
