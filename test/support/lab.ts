@@ -25,7 +25,7 @@ export interface LabHandle {
 
 /**
  * Set (to 1) in the clean machine test/readme/clean-machine.lab.test.ts runs the README's test command
- * in: a systemd-nspawn container without the privileges to nest lab hosts (see docs/lab.md).
+ * in: a systemd-nspawn container on the host's network, where lab hosts are not nested (docs/lab.md).
  */
 export const INSIDE_CLEAN_MACHINE = 'STEER_TEST_INSIDE_CLEAN_MACHINE';
 
@@ -33,7 +33,7 @@ export const INSIDE_CLEAN_MACHINE = 'STEER_TEST_INSIDE_CLEAN_MACHINE';
 export function labSkipReason(): string | undefined {
   if (process.platform !== 'linux') return 'lab hosts need Linux';
   if (process.getuid?.() !== 0) return 'lab hosts need root (systemd-nspawn, network namespaces)';
-  if (process.env[INSIDE_CLEAN_MACHINE]) return 'inside the clean-machine check: lab hosts do not nest in its container';
+  if (process.env[INSIDE_CLEAN_MACHINE]) return 'inside the clean-machine check: no nested lab hosts (docs/lab.md)';
   return undefined;
 }
 
