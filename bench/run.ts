@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ensureTools } from '../lab/preflight.js';
 import { configFromEnv } from './config.js';
 import {
   addScaleLabs, bringUpLab, installPythonApt, takeDownLab, takeDownLabs, takeDownOnSignals, writeInventory,
@@ -17,21 +18,10 @@ const RESULTS = join(import.meta.dirname, 'results');
 const PYTHON_APT_CACHE = '/var/cache/steer/bench-debs';
 const say = (line: string): void => void process.stderr.write(`# ${line}\n`);
 
-function ansibleVersion(): string {
-  const version = (): string => execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
-  try {
-    return version();
-  } catch {
-    say('ansible-playbook not found: installing Debian\'s ansible package');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    try {
-      execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'ansible'], { env, stdio: 'inherit' });
-    } catch {
-      execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-      execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'ansible'], { env, stdio: 'inherit' });
-    }
-    return version();
-  }
+/** The bench's Ansible: Debian's `ansible` (its playbooks use ansible.posix), installed when missing. */
+async function ansibleVersion(): Promise<string> {
+  await ensureTools([['ansible-playbook', 'ansible'], ['/usr/lib/python3/dist-packages/ansible_collections/ansible/posix', 'ansible']], 'npm run bench');
+  return execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
 }
 
 if (process.getuid?.() !== 0) {
@@ -45,7 +35,7 @@ const machine = {
   memoryGb: Math.round(totalmem() / 2 ** 30),
   kernel: release(),
   node: process.version,
-  ansible: ansibleVersion(),
+  ansible: await ansibleVersion(),
   loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
 };
 const started = Date.now();

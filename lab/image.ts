@@ -33,50 +33,90 @@ export interface ImageInfo {
   builtSeconds?: number;
 }
 
-function imageId(): string {
-  const hash = createHash('sha256').update(JSON.stringify([IMAGE_REVISION, IMAGE_SUITE, IMAGE_PACKAGES])).digest('hex');
+/** A Debian root bootstrapped once (debootstrap minbase) and cached as DIR/ID/rootfs. */
+export interface CachedRootSpec {
+  /** The cache folder holding one folder per build id. */
+  dir: string;
+  /** The lock file that keeps builds of this kind one at a time on this machine. */
+  lock: string;
+  /** For log lines: "the lab image". */
+  what: string;
+  suite: string;
+  /** Packages beside minbase (none: a minimal Debian). */
+  packages: readonly string[];
+  /** Bump when the bootstrap or the customisation changes: a new id, so a new build. */
+  revision: number;
+  customise?: (rootfs: string) => Promise<void>;
+  /** Called under the lock after a build, to remove older builds no longer needed. */
+  removeUnused?: (currentId: string) => Promise<void>;
+}
+
+const LAB_IMAGE: CachedRootSpec = {
+  dir: IMAGE_DIR,
+  lock: join(CACHE_ROOT, 'lab-image.lock'),
+  what: 'the lab image',
+  suite: IMAGE_SUITE,
+  packages: IMAGE_PACKAGES,
+  revision: IMAGE_REVISION,
+  customise,
+  removeUnused: removeUnusedImages,
+};
+
+function rootId(spec: CachedRootSpec): string {
+  const hash = createHash('sha256').update(JSON.stringify([spec.revision, spec.suite, spec.packages])).digest('hex');
   return hash.slice(0, 12);
 }
 
-function info(id: string, builtSeconds?: number): ImageInfo {
-  const rootfs = join(IMAGE_DIR, id, 'rootfs');
+function info(spec: CachedRootSpec, id: string, builtSeconds?: number): ImageInfo {
+  const rootfs = join(spec.dir, id, 'rootfs');
   return { rootfs, dpkgStatus: join(rootfs, 'var/lib/dpkg/status'), id, builtSeconds };
 }
 
-/** Returns the cached image, building it first if needed (one build at a time on this machine). */
-export async function ensureImage(log: (line: string) => void = () => {}): Promise<ImageInfo> {
-  const id = imageId();
-  const stamp = join(IMAGE_DIR, id, 'image.json');
-  if (await exists(stamp)) return info(id);
-  await mkdir(IMAGE_DIR, { recursive: true });
-  return withLock(join(CACHE_ROOT, 'lab-image.lock'), 15 * 60_000, async () => {
-    if (await exists(stamp)) return info(id);
+/** Returns the cached lab image, building it first if needed (one build at a time on this machine). */
+export function ensureImage(log: (line: string) => void = () => {}): Promise<ImageInfo> {
+  return ensureCachedRoot(LAB_IMAGE, log);
+}
+
+/**
+ * Returns the cached root of `spec`, bootstrapping it from the Debian mirror first if needed. Builds
+ * run one at a time under the spec's lock; a crashed build is removed by the next one. Throws
+ * LabCommandError when debootstrap or the customisation fails (the half-built root is removed).
+ */
+export async function ensureCachedRoot(spec: CachedRootSpec, log: (line: string) => void = () => {}): Promise<ImageInfo> {
+  const id = rootId(spec);
+  const stamp = join(spec.dir, id, 'image.json');
+  if (await exists(stamp)) return info(spec, id);
+  await mkdir(spec.dir, { recursive: true });
+  return withLock(spec.lock, 15 * 60_000, async () => {
+    if (await exists(stamp)) return info(spec, id);
     const started = Date.now();
     // Under the lock any unfinished build is a crashed one.
-    for (const name of await readdir(IMAGE_DIR)) if (name.includes('.build-')) await removeTree(join(IMAGE_DIR, name));
-    const build = join(IMAGE_DIR, `${id}.build-${process.pid}`);
+    for (const name of await readdir(spec.dir)) if (name.includes('.build-')) await removeTree(join(spec.dir, name));
+    const build = join(spec.dir, `${id}.build-${process.pid}`);
     const rootfs = join(build, 'rootfs');
     await mkdir(build, { recursive: true });
     const mirror = await debianMirror();
-    log(`building the lab image (Debian ${IMAGE_SUITE} from ${mirror}); this happens once`);
+    log(`building ${spec.what} (Debian ${spec.suite} from ${mirror}); this happens once`);
     try {
-      // Downloaded packages are kept, so a rebuild (a new image revision) does not fetch them again.
+      // Downloaded packages are kept, so a rebuild (a new revision) does not fetch them again.
       await mkdir(DEBOOTSTRAP_CACHE, { recursive: true });
-      await run('debootstrap', ['--variant=minbase', `--cache-dir=${DEBOOTSTRAP_CACHE}`, `--include=${IMAGE_PACKAGES.join(',')}`, IMAGE_SUITE, rootfs, mirror], {
+      const include = spec.packages.length > 0 ? [`--include=${spec.packages.join(',')}`] : [];
+      await run('debootstrap', ['--variant=minbase', `--cache-dir=${DEBOOTSTRAP_CACHE}`, ...include, spec.suite, rootfs, mirror], {
         timeoutMs: 20 * 60_000,
       });
-      await customise(rootfs);
-      await writeFile(join(build, 'image.json'), JSON.stringify({ id, suite: IMAGE_SUITE, mirror, packages: IMAGE_PACKAGES, builtAt: new Date().toISOString() }, null, 2) + '\n');
-      await rm(join(IMAGE_DIR, id), { recursive: true, force: true });
-      await rename(build, join(IMAGE_DIR, id));
+      await spec.customise?.(rootfs);
+      const stampText = { id, suite: spec.suite, mirror, packages: spec.packages, builtAt: new Date().toISOString() };
+      await writeFile(join(build, 'image.json'), JSON.stringify(stampText, null, 2) + '\n');
+      await rm(join(spec.dir, id), { recursive: true, force: true });
+      await rename(build, join(spec.dir, id));
     } catch (err) {
       await removeTree(build).catch(() => {});
       throw err;
     }
-    await removeUnusedImages(id);
+    await spec.removeUnused?.(id);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    log(`lab image built in ${seconds} s`);
-    return info(id, seconds);
+    log(`${spec.what} built in ${seconds} s`);
+    return info(spec, id, seconds);
   });
 }
 

@@ -2,9 +2,11 @@
 // Runs every test file through node:test with tsx. Unit tests run first, concurrently; tests that
 // boot lab hosts (*.lab.test.ts, root and systemd-nspawn needed) run after, one file at a time.
 // `--unit` runs only the unit tests; extra arguments filter files by substring.
+// First it installs (as root, with apt-get) or lists what the selected tests need on this machine.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { register } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -25,6 +27,15 @@ const files = find(join(root, 'test'))
   .sort();
 const unit = files.filter((f) => !f.endsWith('.lab.test.ts'));
 const lab = unitOnly ? [] : files.filter((f) => f.endsWith('.lab.test.ts'));
+
+register();
+const { ensureTestPrerequisites } = await import('./support/prerequisites.ts');
+try {
+  if (files.length > 0) await ensureTestPrerequisites(lab.length > 0);
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
 
 function run(list, concurrency) {
   if (list.length === 0) return 0;

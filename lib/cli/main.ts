@@ -10,6 +10,7 @@ import { registerLabCommand } from './commands/lab.js';
 import { registerVaultCommand } from './commands/vault.js';
 import { registerExecCommand } from './commands/exec.js';
 import { registerTypesCommand } from './commands/types.js';
+import { registerNewCommand } from './commands/new.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerLabCommand(program);
   registerVaultCommand(program);
   registerTypesCommand(program);
+  registerNewCommand(program);
   return program;
 }
 

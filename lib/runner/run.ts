@@ -1,6 +1,6 @@
 // The execute stage of `steer run` (load → plan → execute → report): the plan's plays in order;
 // the recap, the retry file and the exit code come from what happened to each host.
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { ExitCode, RunStopped } from '../errors.js';
 import { chooseRenderer } from '../output/choose.js';
 import type { Renderer } from '../output/events.js';
@@ -45,7 +45,8 @@ async function report(run: RunState, reporter: Reporter, interrupted: boolean, d
   let retryFile: string | undefined;
   if (failed.length + unreachable.length > 0) {
     const pb = playbook.path;
-    retryFile = options.retryFile ?? join(dirname(pb), `${basename(pb, extname(pb))}.retry`);
+    // Where the user runs steer, never beside the playbook: that may be steer's own playbooks/.
+    retryFile = options.retryFile ?? resolve(`${basename(pb, extname(pb))}.retry`);
     writeRetryFile(retryFile, [...unreachable, ...failed].sort());
   }
   if (run.stoppedBecause && !interrupted) reporter.emit({ type: 'warning', message: `run stopped: ${run.stoppedBecause}` });

@@ -1,7 +1,7 @@
-// steer's inventory loader against the real ansible-inventory (Debian's ansible package, installed by
-// .ci/run) on fixture inventories of many shapes: both must agree on every group's hosts and
-// children, every host's group membership and every host's merged variables. ansible-inventory
-// only parses files; it never connects to the hosts listed.
+// steer's inventory loader against the real ansible-inventory (Debian's ansible-core, installed by
+// the test command, test/support/prerequisites.ts) on fixture inventories of many shapes: both must
+// agree on every group's hosts and children, every host's group membership and every host's merged
+// variables. ansible-inventory only parses files; it never connects to the hosts listed.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,7 +80,7 @@ function membership(list: ListJson): Record<string, string[]> {
 }
 
 describe('steer inventory agrees with ansible-inventory', () => {
-  test('ansible-inventory is installed (.ci/run installs Debian\'s ansible)', async () => {
+  test('ansible-inventory is installed (the test command installs Debian\'s ansible-core)', async () => {
     const { stdout } = await run('ansible-inventory', ['--version'], { env });
     assert.match(stdout, /ansible-inventory \[core \d+\.\d+/);
   });

@@ -2,7 +2,7 @@
 // serial batches, any_errors_fatal, max_fail_percentage, and a clean stop on SIGINT/SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recapOf, repoRoot, runSteer } from '../support/steer-cli.js';
@@ -122,4 +122,15 @@ test('--start-at-step skips the plays, roles and steps before the first match; n
     const none = await run('step-percentage.yaml', out, '--start-at-step', 'No such step');
     assert.equal(none.code, 5);
     assert.match(none.stderr, /--start-at-step 'No such step': no step of the playbook matches/);
+  }));
+
+test('the retry file goes to the current folder by default, never beside the playbook', () =>
+  withOut(async (out) => {
+    const r = await runSteer(['run', join(dir, 'percentage.yaml'), '-i', join(dir, 'hosts.ini'), '--json', '-e', `out_dir=${out}`, '-e', '{"fail_hosts": ["h2"]}'], {
+      cwd: out,
+    });
+    assert.equal(r.code, 2);
+    assert.equal(recapOf(r.events).retryFile, join(out, 'percentage.retry'));
+    assert.equal(readFileSync(join(out, 'percentage.retry'), 'utf8'), 'h2\n');
+    assert.equal(existsSync(join(dir, 'percentage.retry')), false);
   }));

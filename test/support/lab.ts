@@ -23,10 +23,17 @@ export interface LabHandle {
   down(): Promise<void>;
 }
 
-/** Why lab tests cannot run here (not Linux, not root), or undefined when they can. */
+/**
+ * Set (to 1) in the clean machine test/readme/clean-machine.lab.test.ts runs the README's test command
+ * in: a systemd-nspawn container on the host's network, where lab hosts are not nested (docs/lab.md).
+ */
+export const INSIDE_CLEAN_MACHINE = 'STEER_TEST_INSIDE_CLEAN_MACHINE';
+
+/** Why lab tests cannot run here (not Linux, not root, inside the clean machine), or undefined when they can. */
 export function labSkipReason(): string | undefined {
   if (process.platform !== 'linux') return 'lab hosts need Linux';
   if (process.getuid?.() !== 0) return 'lab hosts need root (systemd-nspawn, network namespaces)';
+  if (process.env[INSIDE_CLEAN_MACHINE]) return 'inside the clean-machine check: no nested lab hosts (docs/lab.md)';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-// Interoperability with Debian's ansible, both ways: files encrypted by ansible-vault open with
+// Interoperability with Debian's ansible-core, both ways: files encrypted by ansible-vault open with
 // steer and the other way round; ansible-vault encrypt_string values are read in a steer inventory,
 // and steer's encrypt-string values by ansible-inventory and ansible.
 import assert from 'node:assert/strict';

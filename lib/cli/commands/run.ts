@@ -148,7 +148,7 @@ export function registerRunCommand(program: Command, engine: RunEngine = default
     .option('--json', 'print one JSON event per line instead of the live view')
     .option('--force-handlers', 'run notified handlers even on hosts that failed (like the play key force_handlers)')
     .option('--start-at-step <name>', 'start at the first step with this name (or glob, or "role : step"); everything before it is skipped')
-    .option('--retry-file <path>', 'where failed and unreachable hosts are written (default: PLAYBOOK.retry next to the playbook)');
+    .option('--retry-file <path>', 'where failed and unreachable hosts are written (default: PLAYBOOK.retry in the current folder)');
   connectionOptions(command);
   command.addHelpText(
     'after',
