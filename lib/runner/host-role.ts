@@ -28,7 +28,7 @@ import type {
 } from './role-api.js';
 import type { Reporter } from './reporter.js';
 import { CheckModeSkip, HostFailed, RunStopped } from './signals.js';
-import { shouldRun, type TagFilter } from './tags.js';
+import { shouldRunTags, stepTags, type TagFilter } from './tags.js';
 
 /** What the play gives every host-role run. */
 export interface RoleRunEnv {
@@ -75,7 +75,6 @@ export async function runRoleOnHost(
   vars: Vars,
   env: RoleRunEnv,
 ): Promise<HostRoleOutcome> {
-  const roleTags = [...env.play.tags, ...ref.tags, ref.name];
   const counts = { ok: 0, changed: 0, skipped: 0 };
   const notified = new Set<string>();
   let current: OpenStep | undefined;
@@ -178,7 +177,7 @@ export async function runRoleOnHost(
 
   const runStep = async (name: string, options: StepOptions, body: StepBody, handler = false): Promise<StepResult> => {
     env.checkStopped();
-    if (!handler && !shouldRun([...roleTags, ...(options.tags ?? [])], env.tags)) return { status: 'skipped', results: [] };
+    if (!handler && !shouldRunTags(stepTags(env.play.tags, ref, options.tags), env.tags)) return { status: 'skipped', results: [] };
     if (current) throw new Error(`step('${name}') cannot be nested inside another step`);
     const started = Date.now();
     const base = { host: host.name, role: ref.name, step: name, handler: handler || undefined };

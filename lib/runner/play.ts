@@ -10,7 +10,7 @@ import { runRoleOnHost } from './host-role.js';
 import { loadRole } from './role-loader.js';
 import type { RunContext } from './run-context.js';
 import { RunStopped } from './signals.js';
-import { shouldRun } from './tags.js';
+import { shouldRunTags, stepTags } from './tags.js';
 
 export async function runPlay(play: Play, run: RunContext): Promise<void> {
   const { request, reporter } = run;
@@ -64,7 +64,7 @@ export async function runPlay(play: Play, run: RunContext): Promise<void> {
       vars = run.roleVars(host, play, ref);
       if (ref.when !== undefined && !run.condition(ref.when, vars)) {
         // Like a skipped task: only reported when the role is selected by the tags.
-        if (shouldRun([...play.tags, ...ref.tags, ref.name], { tags: request.tags, skipTags: request.skipTags }))
+        if (shouldRunTags(stepTags(play.tags, ref), { tags: request.tags, skipTags: request.skipTags }))
           reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role)', status: 'skipped', message: `when: ${ref.when}`, durationMs: 0 });
         return { status: 'ok' as const, counts: { ok: 0, changed: 0, skipped: 1 } };
       }
