@@ -9,7 +9,7 @@ import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { conditionSyntaxError, renderTemplateString } from '../vars/template.js';
 import { loadYamlFile, type YamlFile } from '../yaml/load.js';
-import type { Play, Playbook, RoleRef, RoleVariable } from './playbook.js';
+import type { Condition, Play, Playbook, RoleRef, RoleVariable } from './playbook.js';
 import { loadRoleVariables } from './role-variables.js';
 import { findRole, ROLE_SCRIPT } from './roles.js';
 import { schemaError } from './schema-errors.js';
@@ -81,12 +81,6 @@ function tagList(value: string | string[] | undefined): string[] {
     .filter((t) => t !== '');
 }
 
-/** A `when` as one expression: a list means all of them. */
-function conditionText(value: string | boolean | (string | boolean)[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const parts = toList(value).map((v) => (typeof v === 'boolean' ? String(v) : v.trim()));
-  return parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' and ');
-}
 
 interface RawRole {
   role: string;
@@ -201,6 +195,20 @@ class Loader {
     return { path, vars: file.value, file };
   }
 
+  /** A `when` (a condition or a list of them), each checked for syntax and located in the file. */
+  private conditions(value: string | boolean | (string | boolean)[], at: (string | number)[]): Condition[] {
+    const list = Array.isArray(value);
+    return toList(value).map((v, i) => {
+      const location = this.file.locate(list ? [...at, i] : at);
+      const expression = typeof v === 'boolean' ? String(v) : v.trim();
+      const problem = conditionSyntaxError(expression);
+      if (problem) {
+        throw new UserError(`invalid condition ${JSON.stringify(expression)}: ${problem} (expected a Jinja expression such as x == 'y')`, 'BAD_CONDITION', location);
+      }
+      return { expression, location };
+    });
+  }
+
   private role(entry: string | RawRole, at: (string | number)[]): RoleRef {
     const raw: RawRole = typeof entry === 'string' ? { role: entry } : entry;
     const location = this.file.locate(typeof entry === 'string' ? at : [...at, 'role']);
@@ -209,17 +217,7 @@ class Loader {
       const folders = searched.map((d) => displayPath(d, this.options.cwd)).join(', ');
       throw new UserError(`unknown role '${raw.role}' (expected a folder holding ${ROLE_SCRIPT} in: ${folders})`, 'UNKNOWN_ROLE', location);
     }
-    const when = conditionText(raw.when);
-    if (when !== undefined) {
-      const problem = conditionSyntaxError(when);
-      if (problem) {
-        throw new UserError(
-          `invalid condition ${JSON.stringify(when)}: ${problem} (expected a Jinja expression such as x == 'y')`,
-          'BAD_CONDITION',
-          this.file.locate([...at, 'when']),
-        );
-      }
-    }
+    const when = raw.when === undefined ? undefined : this.conditions(raw.when, [...at, 'when']);
     if (!this.roleVariables.has(dir)) {
       this.roleVariables.set(dir, this.attempt(() => loadRoleVariables(dir, displayPath(dir, this.options.cwd))));
     }

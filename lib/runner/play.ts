@@ -10,6 +10,7 @@ import { runRoleOnHost } from './host-role.js';
 import { loadRole } from './role-loader.js';
 import type { RunContext } from './run-context.js';
 import { RunStopped } from './signals.js';
+import { conditionsText } from '../vars/condition.js';
 import { shouldRunTags, stepTags } from './tags.js';
 
 export async function runPlay(play: Play, run: RunContext): Promise<void> {
@@ -62,10 +63,10 @@ export async function runPlay(play: Play, run: RunContext): Promise<void> {
     let vars;
     try {
       vars = run.roleVars(host, play, ref);
-      if (ref.when !== undefined && !run.condition(ref.when, vars)) {
+      if (ref.when !== undefined && !run.condition(ref.when, vars, host.name)) {
         // Like a skipped task: only reported when the role is selected by the tags.
         if (shouldRunTags(stepTags(play.tags, ref), { tags: request.tags, skipTags: request.skipTags }))
-          reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role)', status: 'skipped', message: `when: ${ref.when}`, durationMs: 0 });
+          reporter.emit({ type: 'step-result', host: host.name, role: ref.name, step: '(role)', status: 'skipped', message: `when: ${conditionsText(ref.when)}`, durationMs: 0 });
         return { status: 'ok' as const, counts: { ok: 0, changed: 0, skipped: 1 } };
       }
     } catch (err) {

@@ -7,9 +7,10 @@ import type { Facts } from '../facts/facts.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { Vars } from '../inventory/inventory.js';
 import { magicVars } from '../inventory/magic.js';
-import type { Play, RoleRef } from '../playbook/playbook.js';
+import type { Condition, Play, RoleRef } from '../playbook/playbook.js';
 import { resolveRoleVars } from '../vars/precedence.js';
-import { evaluateCondition, renderTemplateString, renderValue } from '../vars/template.js';
+import { evaluateConditions } from '../vars/condition.js';
+import { renderTemplateString, renderValue } from '../vars/template.js';
 import { HostState } from './host-state.js';
 import type { RoleRunEnv } from './host-role.js';
 import type { Reporter } from './reporter.js';
@@ -152,12 +153,13 @@ export class RunContext {
       varsFromFiles: play.varsFromFiles,
       published: h.published,
       extraVars: this.request.extraVars,
+      sources: { inventory: (name) => inv.varSource?.(h.name, name) },
       play,
     });
   }
 
-  condition(expr: string, vars: Vars): boolean {
-    return evaluateCondition(expr, vars);
+  condition(conditions: Condition[], vars: Vars, host: string): boolean {
+    return evaluateConditions(conditions, vars, host);
   }
 
   roleEnv(play: Play, playHosts: string[]): RoleRunEnv {

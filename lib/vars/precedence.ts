@@ -9,6 +9,7 @@ import type { Vars } from '../inventory/inventory.js';
 import type { Play, RoleRef } from '../playbook/playbook.js';
 import { registerSecretsIn } from '../secrets/masker.js';
 import { LazyVars } from './lazy-vars.js';
+import { resolveOmitted } from './omit.js';
 import { checkVariable } from './validate.js';
 
 export { evaluateCondition } from './template.js';
@@ -61,7 +62,7 @@ export interface ResolveOptions {
 }
 
 /** Errors that only mean "not known before the run": facts, or values other hosts publish. */
-function needsRuntime(err: unknown): boolean {
+export function needsRuntime(err: unknown): boolean {
   if (!(err instanceof UserError) || err.code !== 'UNDEFINED_VARIABLE') return false;
   const name = /^(?:host \S+: )?undefined variable '([^']+)'/.exec(err.message)?.[1];
   return name === undefined || name === 'ansible_facts' || name === 'facts';
@@ -93,6 +94,11 @@ export function resolveRoleVars(input: ResolveRoleVarsInput, options: ResolveOpt
       merged[name] = value;
       winner.set(name, [layer, fallback]);
     }
+  }
+  // A value that renders to `omit` is not set at its layer: the next lower layer's value wins.
+  for (const [name, index] of resolveOmitted(merged, layers.map(([, vars]) => vars), (m) => new LazyVars(m))) {
+    if (index < 0) winner.delete(name);
+    else winner.set(name, [layers[index]![0], layers[index]![2]]);
   }
   // The most precise source known: a per-variable location, else the layer's description.
   const sourceOf = (name: string): string | undefined => {

@@ -2,7 +2,8 @@
 // wrong type or an undefined variable stops the run before the first host is touched.
 import type { Vars } from '../inventory/inventory.js';
 import type { Play, Playbook } from '../playbook/playbook.js';
-import { resolveRoleVars, type VarSources } from './precedence.js';
+import { evaluateConditions } from './condition.js';
+import { needsRuntime, resolveRoleVars, type VarSources } from './precedence.js';
 
 export interface PreflightInput {
   playbook: Playbook;
@@ -17,7 +18,10 @@ export interface PreflightInput {
   inventorySource?(host: string, name: string): string | undefined;
 }
 
-/** Throws the first UserError found; values needing facts or published values are checked later. */
+/**
+ * Throws the first UserError found (a variable's type, an undefined variable, a role entry's `when`
+ * that is not a boolean); values needing facts or published values are checked when the role runs.
+ */
 export function preflightRoleVars(input: PreflightInput): void {
   for (const play of input.playbook.plays) {
     for (const host of input.hostsOf(play)) {
@@ -26,7 +30,7 @@ export function preflightRoleVars(input: PreflightInput): void {
         ...(input.inventorySource ? { inventory: (name: string) => input.inventorySource!(host, name) } : {}),
       };
       for (const role of play.roles) {
-        resolveRoleVars(
+        const vars = resolveRoleVars(
           {
             role,
             host,
@@ -41,6 +45,14 @@ export function preflightRoleVars(input: PreflightInput): void {
           },
           { beforeRun: true },
         );
+        // A condition that is not a boolean, or reads an undefined variable, stops the run now.
+        if (role.when) {
+          try {
+            evaluateConditions(role.when, vars, host);
+          } catch (err) {
+            if (!needsRuntime(err)) throw err;
+          }
+        }
       }
     }
   }

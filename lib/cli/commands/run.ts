@@ -14,6 +14,7 @@ import type { Play, Playbook } from '../../playbook/playbook.js';
 import type { HostKeyChecking, RunRequest } from '../../runner/request.js';
 import { maskSecrets, registerSecret } from '../../secrets/masker.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
+import { setLookupFolders } from '../../vars/lookups.js';
 import { preflightRoleVars } from '../../vars/preflight.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
 import { readHidden } from '../prompt.js';
@@ -38,11 +39,6 @@ interface RunOptions extends VaultPasswordOptions {
   hostKeyChecking: string;
   retryFile?: string;
   rolesPath?: string[];
-}
-
-/** An inventory may say where each variable was set (file:line), for messages. */
-interface VarSourceLookup {
-  varSource?(host: string, name: string): string | undefined;
 }
 
 const HOST_KEY_MODES: HostKeyChecking[] = ['strict', 'accept-new', 'off'];
@@ -193,6 +189,9 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
   }
 
   const inventory = await loadInventory(opts.inventory ?? [], { playbookDir: playbook.dir });
+  for (const warning of inventory.warnings ?? []) io.err(`[WARNING]: ${warning}`);
+  // lookup('file', …) and lookup('pipe', …) work from the playbook's folder, as in Ansible.
+  setLookupFolders([playbook.dir]);
 
   // The limit as a plain pattern (@file expanded), for the engine and for selecting hosts here.
   const limit = opts.limit === undefined ? undefined : limitPatterns(opts.limit).join(',');
@@ -237,7 +236,7 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
     magic: (host) => ({ ...magicVars(inventory, host), ansible_check_mode: opts.check === true }),
     extraVars: extra.vars,
     extraSources: extra.sources,
-    inventorySource: (host, name) => (inventory as Inventory & VarSourceLookup).varSource?.(host, name),
+    inventorySource: (host, name) => inventory.varSource?.(host, name),
   });
 
   const password = await becomePassword(opts, cwd);
