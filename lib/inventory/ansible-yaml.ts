@@ -61,6 +61,11 @@ function pyyamlTags(tags: Tags): Tags {
 
 export const ansibleYamlOptions: YamlParseOptions = { version: '1.1', customTags: pyyamlTags };
 
+/** YAML 1.2 (steer's own files: roles' variables.yaml) with floats kept as PythonFloat. */
+export const pythonFloatYamlOptions: YamlParseOptions = {
+  customTags: (tags: Tags) => tags.map((t) => (typeof t !== 'string' && 'test' in t && t.tag === 'tag:yaml.org,2002:float' ? pythonFloats(t as ScalarTag) : t)),
+};
+
 function jsonFirst(text: string, path: string): YamlFile | undefined {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;

@@ -8,6 +8,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { conditionSyntaxError, renderTemplateString } from '../vars/template.js';
+import { ansibleYamlOptions } from '../inventory/ansible-yaml.js';
+import { plainNumber, withPlainNumbers } from '../vars/python-float.js';
 import { loadYamlFile, type YamlFile } from '../yaml/load.js';
 import type { Condition, Play, Playbook, RoleRef, RoleVariable } from './playbook.js';
 import { loadRoleVariables } from './role-variables.js';
@@ -159,12 +161,12 @@ class Loader {
       varsFromFiles,
       varSources,
       tags: tagList(raw.tags),
-      serial: toList(raw.serial),
+      serial: toList(raw.serial).map((b) => plainNumber(b)),
       gatherFacts: raw.gather_facts ?? true,
       become: raw.become ?? false,
       ...(raw.become_user !== undefined ? { becomeUser: raw.become_user } : {}),
       anyErrorsFatal: raw.any_errors_fatal ?? false,
-      ...(raw.max_fail_percentage !== undefined ? { maxFailPercentage: raw.max_fail_percentage } : {}),
+      ...(raw.max_fail_percentage !== undefined ? { maxFailPercentage: plainNumber(raw.max_fail_percentage) } : {}),
       location: this.file.locate(at),
     };
   }
@@ -182,7 +184,7 @@ class Loader {
     if (!isFile(path)) {
       throw new UserError(`vars file not found: ${name} (expected a file relative to the playbook: ${displayPath(path, this.options.cwd)})`, 'VARS_FILE_NOT_FOUND', loc);
     }
-    const file = loadYamlFile(path, displayPath(path, this.options.cwd));
+    const file = loadYamlFile(path, displayPath(path, this.options.cwd), ansibleYamlOptions);
     if (file.value === null || file.value === undefined) return { path, vars: {}, file };
     if (!isMapping(file.value)) {
       throw new UserError('vars file is not a mapping (expected variable: value lines)', 'VARS_FILE', file.locate([]));
@@ -238,14 +240,16 @@ class Loader {
 export async function loadPlaybook(pathOrName: string, options: LoadPlaybookOptions): Promise<Playbook> {
   const path = resolvePlaybookPath(pathOrName, options.cwd);
   const shown = displayPath(path, options.cwd);
-  const file = loadYamlFile(path, shown);
+  // YAML 1.1 as PyYAML reads it, like Ansible: `become: yes` is a boolean, `x: 2.0` a float.
+  const file = loadYamlFile(path, shown, ansibleYamlOptions);
   if (file.value === null || file.value === undefined || (Array.isArray(file.value) && file.value.length === 0)) {
     throw new UserError('playbook is empty (expected a YAML list of plays)', 'EMPTY_PLAYBOOK', { file: shown });
   }
   const dir = dirname(path);
   const loader = new Loader(file, dir, options);
   const schemaErrors = new Map<string, ErrorObject[]>();
-  if (!validatePlaybook(file.value)) {
+  // Floats are PythonFloat values (they stay floats in play vars); the schema sees plain numbers.
+  if (!validatePlaybook(withPlainNumbers(file.value))) {
     const errors = validatePlaybook.errors ?? [];
     if (!Array.isArray(file.value)) throw schemaError(errors, file, 'PLAYBOOK_SCHEMA');
     for (const e of errors) {

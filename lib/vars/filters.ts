@@ -37,7 +37,8 @@ const BOOL_FALSE = new Set(['no', 'off', 'false', '0', 'n']);
  */
 export function toBool(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  const key = typeof value === 'string' ? value.toLowerCase() : typeof value === 'number' || value instanceof PythonFloat ? String(Number(value)) : undefined;
+  // An int reads as its text (1, 0); a float does not (2.19 deprecates `1.0 | bool`).
+  const key = typeof value === 'string' ? value.toLowerCase() : typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
   if (key !== undefined && BOOL_TRUE.has(key)) return true;
   if (key !== undefined && BOOL_FALSE.has(key)) return false;
   throw new FilterError(`bool: ${describe(value)} is not a boolean (expected true/false, yes/no, on/off, 1/0 or y/n, in any case)`);

@@ -20,11 +20,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
-import { stringify } from 'yaml';
+import { Scalar, stringify } from 'yaml';
 import { registerRunCommand, type RunEngine } from '../../lib/cli/commands/run.js';
-import { SteerError, formatUserMessage } from '../../lib/errors.js';
+import { SteerError, UserError, formatUserMessage } from '../../lib/errors.js';
+import { loadInventory, magicVars } from '../../lib/inventory/load.js';
+import { loadPlaybook } from '../../lib/playbook/load.js';
+import { parseExtraVars } from '../../lib/vars/extra-vars.js';
+import { setLookupFolders } from '../../lib/vars/lookups.js';
+import { preflightRoleVars } from '../../lib/vars/preflight.js';
 import type { Renderer } from '../../lib/output/events.js';
 import { runPlaybook } from '../../lib/runner/run.js';
+import { PythonFloat } from '../../lib/vars/python-float.js';
 import { repoRoot, runSteer } from './steer-cli.js';
 
 const exec = promisify(execFile);
@@ -59,8 +65,10 @@ export interface DiffPlay {
 export interface DiffScenario {
   /** The inventory file (its name picks the format: hosts.ini, hosts.yaml) and its text. */
   inventory: { file: string; text: string };
-  /** More files, relative to the inventory's folder: group_vars/web.yaml, files/motd.txt … */
+  /** More files, relative to the inventory's folder: group_vars/web.yaml, host_vars/h1.yaml … */
   files?: Record<string, string>;
+  /** Files next to both playbooks (what lookup('file', …) reads): files/motd.txt … */
+  playbookFiles?: Record<string, string>;
   /** Role names must differ within a play: Ansible runs a role listed twice with equal params once. */
   roles: Record<string, DiffRole>;
   plays: DiffPlay[];
@@ -80,6 +88,8 @@ export interface Cell {
   status: CellStatus;
   /** What a `show` step showed, or why the host failed. */
   msg?: string;
+  /** The oracle only: the Python type of each `when` condition's value ('bool', 'str', 'error' …). */
+  types?: string[];
 }
 
 /** One run's result: cells keyed `play|role|step|host` (a step not listed did not run). */
@@ -87,6 +97,8 @@ export interface Outcome {
   /** The run was refused or crashed before running (steer's exit 5, ansible-playbook's parse errors). */
   error?: string;
   cells: Map<string, Cell>;
+  /** steerInProcess only: what the command printed besides events (warnings). */
+  messages?: string[];
 }
 
 export const cellKey = (play: number, role: string, step: string, host: string): string => `${play}|${role}|${step}|${host}`;
@@ -129,6 +141,9 @@ export class AnsibleDiff {
     this.inventoryPath = join(inventoryDir, scenario.inventory.file);
     this.write(this.inventoryPath, scenario.inventory.text);
     for (const [path, text] of Object.entries(scenario.files ?? {})) this.write(join(inventoryDir, path), text);
+    for (const [path, text] of Object.entries(scenario.playbookFiles ?? {})) {
+      for (const tool of ['ansible', 'steer']) this.write(join(this.dir, tool, path), text);
+    }
     for (const play of scenario.plays) {
       const names = play.roles.map((r) => r.role);
       if (new Set(names).size !== names.length) throw new Error(`a play lists a role twice (${names.join(', ')}): Ansible would run it once`);
@@ -150,8 +165,8 @@ export class AnsibleDiff {
         'ansible.builtin.debug': { msg: s.show ?? 'ran' },
         ...(s.tags ? { tags: s.tags } : {}),
       }));
-      this.write(join(base, 'roles', name, 'tasks', 'main.yml'), stringify(tasks));
-      this.write(join(base, 'roles', name, 'defaults', 'main.yml'), stringify(role.defaults ?? {}));
+      this.write(join(base, 'roles', name, 'tasks', 'main.yml'), yamlText(tasks));
+      this.write(join(base, 'roles', name, 'defaults', 'main.yml'), yamlText(role.defaults ?? {}));
     }
     this.write(join(base, 'site.yml'), playbookText(this.scenario));
     // An empty configuration: nothing from the machine's ansible.cfg or ~/.ansible changes the result.
@@ -168,7 +183,7 @@ export class AnsibleDiff {
       for (const [v, value] of Object.entries(role.defaults ?? {})) {
         variables[v] = { type: ['string', 'number', 'boolean', 'array', 'object', 'null'], default: value, description: `${v} (differential test)` };
       }
-      this.write(join(dir, 'variables.yaml'), Object.keys(variables).length > 0 ? stringify(variables) : '{}\n');
+      this.write(join(dir, 'variables.yaml'), Object.keys(variables).length > 0 ? yamlText(variables) : '{}\n');
       const body = role.steps.map((s, i) => {
         const options = JSON.stringify({ tags: s.tags ?? [] });
         if (s.show === undefined) return `    await step(${JSON.stringify(s.name)}, ${options}, async () => 'ok');`;
@@ -209,14 +224,16 @@ export class AnsibleDiff {
         runs: indexes.map((i) => ({ tags: runs[i]!.tags ?? [], skip_tags: runs[i]!.skipTags ?? [], limit: runs[i]!.limit ?? null })),
       };
       const stdout = await this.python(JSON.stringify(request));
-      const answer = JSON.parse(stdout) as { runs: { error: string | null; results: { play: number; task: string; host: string; status: CellStatus; msg?: string }[] }[] };
+      const answer = JSON.parse(stdout) as {
+        runs: { error: string | null; results: { play: number; task: string; host: string; status: CellStatus; types: string[]; msg?: string }[] }[];
+      };
       answer.runs.forEach((r, j) => {
         const cells = new Map<string, Cell>();
         for (const x of r.results) {
           const task = fromTaskName(x.task);
           if (!task) continue;
           const [role, step] = task;
-          cells.set(cellKey(x.play, role, step, x.host), { status: x.status, ...(x.msg !== undefined ? { msg: String(x.msg) } : {}) });
+          cells.set(cellKey(x.play, role, step, x.host), { status: x.status, types: x.types, ...(x.msg !== undefined ? { msg: String(x.msg) } : {}) });
         }
         out[indexes[j]!] = { ...(r.error ? { error: r.error } : {}), cells };
       });
@@ -293,17 +310,63 @@ export class AnsibleDiff {
     try {
       await program.parseAsync(['node', 'steer', ...args]);
     } catch (err) {
-      if (err instanceof SteerError) return { error: `steer: ${formatUserMessage(err)}`, cells: new Map() };
+      if (err instanceof SteerError) return { error: `steer: ${formatUserMessage(err)}`, cells: new Map(), messages: lines };
       throw err;
     } finally {
       process.exitCode = exitCode;
     }
-    return { cells: steerCells(events, this.scenario) };
+    return { cells: steerCells(events, this.scenario), messages: lines };
+  }
+
+  /**
+   * steer's verdict before running, host by host: undefined when the run would start, else the
+   * refusal (`path:line:col: message`). Calls the run command's own preflight (preflightRoleVars)
+   * with the play's hosts narrowed to one host — as `--limit HOST` would — loading the files once.
+   */
+  async steerRefusals(run: DiffRun, hosts: string[]): Promise<Map<string, string | undefined>> {
+    const playbook = await loadPlaybook(join(this.dir, 'steer', 'site.yaml'), { cwd: this.dir, rolesPath: [] });
+    const inventory = await loadInventory([this.inventoryPath], { playbookDir: playbook.dir });
+    const extra = parseExtraVars(run.extraVars ?? [], this.dir);
+    setLookupFolders([playbook.dir]);
+    const verdicts = new Map<string, string | undefined>();
+    for (const host of hosts) {
+      try {
+        preflightRoleVars({
+          playbook,
+          hostsOf: (play) => inventory.select(play.hosts).filter((h) => h === host),
+          inventoryVars: (h) => inventory.hostVars(h),
+          magic: (h) => ({ ...magicVars(inventory, h), ansible_check_mode: false }),
+          extraVars: extra.vars,
+          extraSources: extra.sources,
+          inventorySource: (h, name) => inventory.varSource?.(h, name),
+        });
+        verdicts.set(host, undefined);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        verdicts.set(host, formatUserMessage(err));
+      }
+    }
+    return verdicts;
+  }
+
+  /** ansible-inventory's warnings about the scenario's inventory ("[WARNING]: …" lines). */
+  async ansibleInventoryWarnings(): Promise<string[]> {
+    const { stderr } = await exec(ansibleBin('ansible-inventory'), ['-i', this.inventoryPath, '--list'], { cwd: join(this.dir, 'ansible'), env: this.ansibleEnv() });
+    return stderr.split('\n').filter((l) => l.startsWith('[WARNING]'));
   }
 
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * YAML both tools read alike: YAML 1.1 quoting (so the string "yes" is written quoted and not read
+ * as a boolean by PyYAML), and a PythonFloat written as a float (2.0).
+ */
+export function yamlText(value: unknown): string {
+  const floats = (_key: unknown, v: unknown) => (v instanceof PythonFloat ? Object.assign(new Scalar(v.value), { minFractionDigits: 1 }) : v);
+  return stringify(value, floats, { version: '1.1' });
 }
 
 /** The plays, the same text for both tools (steer's playbook keys are Ansible's). */
@@ -315,7 +378,7 @@ function playbookText(scenario: DiffScenario): string {
     ...(p.tags ? { tags: p.tags } : {}),
     roles: p.roles.map(entry),
   }));
-  return stringify(plays);
+  return yamlText(plays);
 }
 
 function entry(e: DiffRoleEntry): Record<string, unknown> {

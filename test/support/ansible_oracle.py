@@ -7,7 +7,8 @@ real run makes (PlayIterator's tag filter, TaskExecutor's `when`, the debug acti
 
   hosts      InventoryManager.get_hosts(play.hosts) narrowed by subset(--limit)
   tags       Block.filter_tagged_tasks(vars) with play.only_tags / play.skip_tags
-  when       Task.evaluate_conditional(Templar(vars), vars), vars = VariableManager.get_vars(play, host, task)
+  when       Task.evaluate_conditional(Templar(vars), vars), vars = VariableManager.get_vars(play, host, task),
+             and each condition's type (`| type_debug`): ansible-core 2.19 refuses a condition that is not a bool
   debug msg  Templar(vars).template(msg)
 
 A host whose task fails (an undefined variable in `when`, say) runs nothing more, as in a real run.
@@ -15,7 +16,7 @@ The TypeScript side (ansible-diff.ts) checks this oracle against real ansible-pl
 
 Input (stdin, JSON): {inventory: [paths], playbook: path, extra_vars: [...],
                       runs: [{tags: [...], skip_tags: [...], limit: str|null}]}
-Output (stdout, JSON): {runs: [{error: str|null, results: [{play, task, host, status, msg?}]}]}
+Output (stdout, JSON): {runs: [{error: str|null, results: [{play, task, host, status, types, msg?}]}]}
 """
 import json
 import sys
@@ -46,6 +47,16 @@ def tasks_of(block):
             yield item
 
 
+def condition_type(templar, condition):
+    """The Python type of a condition's value ('bool', 'str', ...): ansible-core 2.19 requires 'bool'."""
+    if isinstance(condition, bool):
+        return 'bool'
+    try:
+        return templar.template('{{ (%s) | type_debug }}' % condition)
+    except Exception:  # an undefined variable, a failing filter: the condition fails either way
+        return 'error'
+
+
 class Oracle:
     """One loaded playbook; each cell's `when` is evaluated once, whatever the tags of a run."""
 
@@ -62,13 +73,14 @@ class Oracle:
         if key not in self.cells:
             task_vars = self.variable_manager.get_vars(play=play, host=host, task=task, _hosts=names, _hosts_all=names)
             templar = Templar(loader=self.loader, variables=task_vars)
+            types = [condition_type(templar, c) for c in task.when]
             try:
                 if not task.evaluate_conditional(templar, task_vars):
-                    self.cells[key] = ('skipped', None)
+                    self.cells[key] = ('skipped', None, types)
                 else:
-                    self.cells[key] = ('ran', templar.template(task.args['msg']) if 'msg' in task.args else None)
+                    self.cells[key] = ('ran', templar.template(task.args['msg']) if 'msg' in task.args else None, types)
             except AnsibleError as err:
-                self.cells[key] = ('failed', str(err.message))
+                self.cells[key] = ('failed', str(err.message), types)
         return self.cells[key]
 
     def run(self, tags, skip_tags, limit):
@@ -90,8 +102,8 @@ class Oracle:
                     for host in hosts:
                         if host.name in failed:
                             continue
-                        status, msg = self.cell(play, task, host, names)
-                        record = {'play': index, 'task': task.get_name(), 'host': host.name, 'status': status}
+                        status, msg, types = self.cell(play, task, host, names)
+                        record = {'play': index, 'task': task.get_name(), 'host': host.name, 'status': status, 'types': types}
                         if msg is not None:
                             record['msg'] = msg
                         if status == 'failed':

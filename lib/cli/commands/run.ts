@@ -193,8 +193,11 @@ async function runCommand(playbookArg: string, opts: RunOptions, engine: RunEngi
   // lookup('file', …) and lookup('pipe', …) work from the playbook's folder, as in Ansible.
   setLookupFolders([playbook.dir]);
 
-  // The limit as a plain pattern (@file expanded), for the engine and for selecting hosts here.
-  const limit = opts.limit === undefined ? undefined : limitPatterns(opts.limit).join(',');
+  // The limit as a plain pattern (@file expanded), for the engine and for selecting hosts here. A
+  // single part with colons keeps a trailing comma, so that `-l '!2001:db8::1,'` is not split again
+  // at its colons.
+  const parts = opts.limit === undefined ? undefined : limitPatterns(opts.limit);
+  const limit = parts === undefined ? undefined : parts.length === 1 && parts[0]!.includes(':') ? `${parts[0]},` : parts.join(',');
   const warned = new Set<string>();
   if (limit !== undefined) {
     const patterns = splitHostPattern(limit);
