@@ -60,9 +60,14 @@ export function parseHostKeyChecking(text: string): HostKeyChecking {
   return text as HostKeyChecking;
 }
 
-/** The --limit as one pattern (@FILE entries expanded), or undefined without --limit. */
+/**
+ * The --limit as one pattern (@FILE entries expanded), or undefined without --limit. A single part
+ * with colons keeps a trailing comma, so that `-l '!2001:db8::1,'` is not split again at its colons.
+ */
 export function limitPattern(limit: string | undefined): string | undefined {
-  return limit === undefined ? undefined : limitPatterns(limit).join(',');
+  if (limit === undefined) return undefined;
+  const parts = limitPatterns(limit);
+  return parts.length === 1 && parts[0]!.includes(':') ? `${parts[0]},` : parts.join(',');
 }
 
 /** Tags given as comma lists, possibly repeated. */

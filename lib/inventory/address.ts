@@ -12,32 +12,38 @@ const label = `(?:${word}|${alnumRange})(?:${word}|[_-]|${alnumRange})*(?<![_-])
 const p6 = ipv6Part;
 const v4in6 = `(?:${p6}\\.){3}${p6}`;
 
+const ipv6Forms = [
+  `(?:${p6}:){7}${p6}`,
+  `(?:${p6}:){1,6}:`,
+  `(?:${p6}:)(?::${p6}){1,6}`,
+  `(?:${p6}:){2}(?::${p6}){1,5}`,
+  `(?:${p6}:){3}(?::${p6}){1,4}`,
+  `(?:${p6}:){4}(?::${p6}){1,3}`,
+  `(?:${p6}:){5}(?::${p6}){1,2}`,
+  `(?:${p6}:){6}(?::${p6})`,
+  `:(?::${p6}){1,6}`,
+  `${p6}?::`,
+  `(?:0:){6}${v4in6}`,
+  `::(?:ffff:)?${v4in6}`,
+  `(?:0:){5}ffff:${v4in6}`,
+];
+
 const patterns = {
   bracketedHostPort: /^\[(.+)\]:([0-9]+)$/,
   hostPort: /^((?:[^:[\]]|\[[^\]]*\])*):([0-9]+)$/,
   ipv4: new RegExp(`^(?:${ipv4Part}\\.){3}${ipv4Part}$`, 'i'),
-  ipv6: new RegExp(
-    '^(?:' +
-      [
-        `(?:${p6}:){7}${p6}`,
-        `(?:${p6}:){1,6}:`,
-        `(?:${p6}:)(?::${p6}){1,6}`,
-        `(?:${p6}:){2}(?::${p6}){1,5}`,
-        `(?:${p6}:){3}(?::${p6}){1,4}`,
-        `(?:${p6}:){4}(?::${p6}){1,3}`,
-        `(?:${p6}:){5}(?::${p6}){1,2}`,
-        `(?:${p6}:){6}(?::${p6})`,
-        `:(?::${p6}){1,6}`,
-        `${p6}?::`,
-        `(?:0:){6}${v4in6}`,
-        `::(?:ffff:)?${v4in6}`,
-        `(?:0:){5}ffff:${v4in6}`,
-      ].join('|') +
-      ')$',
-    'iu',
-  ),
+  // Ansible's own regex (addresses.py) is `^A|B|…|M$` under re.match: every form is anchored at the
+  // start, only the last at the end, so `fe80::1%eth0` (a zone id) "is" an IPv6 address. Same here,
+  // so that names and patterns split as Ansible splits them.
+  ipv6: new RegExp(`^(?:${ipv6Forms.slice(0, -1).join('|')}|${ipv6Forms[ipv6Forms.length - 1]}$)`, 'iu'),
+  ipv6Exact: new RegExp(`^(?:${ipv6Forms.join('|')})$`, 'iu'),
   hostname: new RegExp(`^${label}(?:\\.${label})*$`, 'iu'),
 };
+
+/** Whether `text` is exactly an IPv6 address (a zone id `%eth0` allowed), ranges allowed. */
+export function isExactIpv6(text: string): boolean {
+  return patterns.ipv6Exact.test(text.replace(/%[\w.-]+$/, ''));
+}
 
 /** Whether `name` is an IPv4 or IPv6 address (ranges allowed), as Ansible decides it. */
 export function isIpAddress(name: string): boolean {

@@ -3,6 +3,7 @@
 // variables). Printed like ansible-inventory: keys sorted, 4-space indentation.
 import { UserError } from '../errors.js';
 import type { Inventory, Vars } from './inventory.js';
+import { pyJson } from '../vars/python-semantics.js';
 import { evaluatePattern, splitHostPattern } from './patterns.js';
 
 export interface InventoryView {
@@ -74,24 +75,11 @@ export function inventoryHost(inv: Inventory, name: string): Vars {
   return inv.hostVars(singleHost(inv, name));
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
- * json.dumps(value, sort_keys=True, indent=4) as ansible-inventory prints it. Written out by hand
- * because a JS object puts integer-like keys first, where Python sorts every key as text.
+ * json.dumps(value, sort_keys=True, indent=4, ensure_ascii=False) as ansible-inventory prints it:
+ * Python sorts every key as text (a JS object would put integer-like keys first), and a float
+ * keeps its ".0".
  */
-export function ansibleJson(value: unknown, depth = 0): string {
-  const pad = (d: number) => ' '.repeat(4 * d);
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => pad(depth + 1) + ansibleJson(v, depth + 1)).join(',\n')}\n${pad(depth)}]`;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value).sort(byCodePoint);
-    if (keys.length === 0) return '{}';
-    const record = value as Record<string, unknown>;
-    return `{\n${keys.map((k) => `${pad(depth + 1)}${JSON.stringify(k)}: ${ansibleJson(record[k], depth + 1)}`).join(',\n')}\n${pad(depth)}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+export function ansibleJson(value: unknown): string {
+  return pyJson(value, { indent: 4, sortKeys: true, ensureAscii: false });
 }

@@ -1,9 +1,11 @@
 // Ansible reads inventories and vars files with PyYAML, i.e. YAML 1.1 with PyYAML's own resolvers:
 // `yes`/`no`/`on`/`off` are booleans (but `y`/`n` are not), `010` is octal, `1e3` is a string (an
 // exponent needs a dot and a sign). Timestamps stay strings here: Ansible prints a plain date as the
-// same text anyway. Files that are valid JSON are read as JSON first, as Ansible's loader does.
+// same text anyway. Floats are PythonFloat values (2.0 stays 2.0). Files that are valid JSON are
+// read as JSON first, as Ansible's loader does (there `2.0` becomes 2: JSON.parse keeps no text).
 import { readFileSync } from 'node:fs';
-import type { ScalarTag, Tags } from 'yaml';
+import { isScalar, type ScalarTag, type Tags } from 'yaml';
+import { PythonFloat } from '../vars/python-float.js';
 import { isVaultText, openVaultFile, registerSecretsIn } from '../vault/yaml.js';
 import { loadYamlFile, parseYaml, type YamlFile, type YamlParseOptions } from '../yaml/load.js';
 
@@ -15,6 +17,17 @@ const pyFloatExp = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/;
 
 function withTest(tag: ScalarTag, test: RegExp): ScalarTag {
   return { ...tag, test };
+}
+
+/** A float tag whose values are PythonFloat: `v: 2.0` stays 2.0 (ansible-inventory prints 2.0). */
+function pythonFloats(tag: ScalarTag): ScalarTag {
+  return {
+    ...tag,
+    resolve(source, onError, options) {
+      const value = tag.resolve(source, onError, options);
+      return new PythonFloat(Number(isScalar(value) ? value.value : value), source);
+    },
+  };
 }
 
 function pyyamlTags(tags: Tags): Tags {
@@ -35,9 +48,9 @@ function pyyamlTags(tags: Tags): Tags {
         out.push(t.test.test('12') && !t.test.test('0x1') && !t.test.test('1:2') ? withTest(t, pyDecimal) : t);
         continue;
       case 'tag:yaml.org,2002:float':
-        if (t.test.test('1e5')) out.push(withTest(t, pyFloatExp));
-        else if (t.test.test('1.5')) out.push(withTest(t, pyFloat));
-        else out.push(t);
+        if (t.test.test('1e5')) out.push(pythonFloats(withTest(t, pyFloatExp)));
+        else if (t.test.test('1.5')) out.push(pythonFloats(withTest(t, pyFloat)));
+        else out.push(pythonFloats(t));
         continue;
       default:
         out.push(t);
@@ -47,6 +60,11 @@ function pyyamlTags(tags: Tags): Tags {
 }
 
 export const ansibleYamlOptions: YamlParseOptions = { version: '1.1', customTags: pyyamlTags };
+
+/** YAML 1.2 (steer's own files: roles' variables.yaml) with floats kept as PythonFloat. */
+export const pythonFloatYamlOptions: YamlParseOptions = {
+  customTags: (tags: Tags) => tags.map((t) => (typeof t !== 'string' && 'test' in t && t.tag === 'tag:yaml.org,2002:float' ? pythonFloats(t as ScalarTag) : t)),
+};
 
 function jsonFirst(text: string, path: string): YamlFile | undefined {
   const trimmed = text.trimStart();

@@ -75,15 +75,15 @@ export function parseIniInventory(text: string, file: string, data: InventoryDat
       if (names.some((n) => n.trim() === '---')) {
         throw new UserError(`invalid host '${hostKey}' ('---' usually means a YAML file: name it .yaml)`, 'INVENTORY_INI', hostAt);
       }
-      const vars: Record<string, unknown> = {};
+      const vars: Record<string, [unknown, SourceLocation]> = {};
       for (const token of assignments) {
         const eq = token.indexOf('=');
         if (eq < 0) throw new UserError(`expected key=value host variable, got '${token}'`, 'INVENTORY_INI', at(colOf(token)));
-        vars[token.slice(0, eq)] = iniValue(token.slice(eq + 1));
+        vars[token.slice(0, eq)] = [iniValue(token.slice(eq + 1)), at(colOf(token))];
       }
       for (const name of names) {
         data.addHost(name, group, { port, location: hostAt, source });
-        for (const [k, v] of Object.entries(vars)) data.setHostVar(name, k, v);
+        for (const [k, [v, location]] of Object.entries(vars)) data.setHostVar(name, k, v, location);
       }
     } else if (state === 'vars') {
       const eq = line.indexOf('=');

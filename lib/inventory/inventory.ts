@@ -32,4 +32,8 @@ export interface Inventory {
   groupHosts(group: string): string[];
   /** Hosts matching an Ansible pattern (`a:b`, `a:!b`, `a:&b`, `*`, `~re`, `g[0]`, `g[1:]`). */
   select(pattern: string): string[];
+  /** Where the host's value of a variable was written ("hosts.ini:4:12"), when known. */
+  varSource?(host: string, name: string): string | undefined;
+  /** Ansible's warnings about the inventory, without the "[WARNING]: " prefix. */
+  readonly warnings?: readonly string[];
 }

@@ -1,18 +1,23 @@
 // The inventory as the parsers build it, with Ansible's rules (ansible.inventory.data/group/host):
 // groups form a DAG under `all`, a host listed nowhere else lands in `ungrouped`, a group that would
 // contain itself is an error, and `ansible_group_priority` is a setting, not a variable.
-import { UserError, type SourceLocation } from '../errors.js';
+import { UserError, formatLocation, type SourceLocation } from '../errors.js';
 import type { GroupEntry, HostEntry, Vars } from './inventory.js';
+
+/** Where each variable of a group or host was written, for messages. */
+export type VarLocations = Record<string, SourceLocation>;
 
 export interface GroupData extends GroupEntry {
   parents: string[];
   vars: Vars;
+  varLocations: VarLocations;
   /** ansible_group_priority (default 1): orders groups of the same depth. */
   priority: number;
 }
 
 export interface HostData extends HostEntry {
   vars: Vars;
+  varLocations: VarLocations;
   /** Groups that list the host directly, in the order they did. */
   groups: string[];
   /** The inventory source that first defined the host (Ansible's inventory_file). */
@@ -22,6 +27,8 @@ export interface HostData extends HostEntry {
 export class InventoryData {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
+  /** What Ansible warns about in this inventory (printed as `[WARNING]: …` by the commands). */
+  readonly warnings: string[] = [];
 
   constructor() {
     this.addGroup('all');
@@ -33,18 +40,29 @@ export class InventoryData {
     if (!name) throw new UserError('empty group name', 'INVENTORY_GROUP', location);
     let group = this.groups.get(name);
     if (!group) {
-      group = { name, hosts: [], children: [], parents: [], vars: {}, priority: 1, location };
+      group = { name, hosts: [], children: [], parents: [], vars: {}, varLocations: {}, priority: 1, location };
       this.groups.set(name, group);
     }
     return group;
   }
 
-  /** Adds a host (a port only counts when the host is new, as in Ansible) and lists it in `group`. */
+  /**
+   * Adds a host (a port only counts when the host is new, as in Ansible) and lists it in `group`.
+   * A name with whitespace is refused: Ansible takes it, but it is always a mistake — typically
+   * several addresses under `hosts:` without colons, which YAML reads as one line.
+   */
   addHost(name: string, group: string | undefined, opts: { port?: number; location?: SourceLocation; source?: string } = {}): HostData {
     if (!name) throw new UserError('empty host name', 'INVENTORY_HOST', opts.location);
+    if (/\s/.test(name)) {
+      throw new UserError(
+        `invalid host name ${JSON.stringify(name)}: a host name cannot contain whitespace (in YAML, write each host under 'hosts:' as a key ending with ':' — lines without ':' join into one name)`,
+        'INVENTORY_HOST',
+        opts.location,
+      );
+    }
     let host = this.hosts.get(name);
     if (!host) {
-      host = { name, vars: {}, groups: [], location: opts.location, source: opts.source };
+      host = { name, vars: {}, varLocations: {}, groups: [], location: opts.location, source: opts.source };
       if (opts.port !== undefined) host.vars.ansible_port = opts.port;
       this.hosts.set(name, host);
     }
@@ -100,10 +118,15 @@ export class InventoryData {
       return;
     }
     g.vars[key] = value;
+    if (location) g.varLocations[key] = location;
+    else delete g.varLocations[key];
   }
 
-  setHostVar(host: string, key: string, value: unknown): void {
-    this.hosts.get(host)!.vars[key] = value;
+  setHostVar(host: string, key: string, value: unknown, location?: SourceLocation): void {
+    const h = this.hosts.get(host)!;
+    h.vars[key] = value;
+    if (location) h.varLocations[key] = location;
+    else delete h.varLocations[key];
   }
 
   /** Ansible's reconcile_inventory: top-level groups under `all`, lone hosts in `ungrouped`. */
@@ -127,6 +150,14 @@ export class InventoryData {
         ungrouped.hosts.push(h.name);
         h.groups.push('ungrouped');
       }
+    }
+    // Ansible's warning (InventoryData.reconcile_inventory); typically a `[group]` line typed inside
+    // a `:children` section, which turns the group names after it into hosts.
+    for (const h of this.hosts.values()) {
+      const g = this.groups.get(h.name);
+      if (!g) continue;
+      const where = [h.location && `host at ${formatLocation(h.location)}`, g.location && `group at ${formatLocation(g.location)}`].filter(Boolean).join(', ');
+      this.warnings.push(`Found both group and host with same name: ${h.name}${where ? ` (${where})` : ''}`);
     }
   }
 

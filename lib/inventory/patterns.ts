@@ -3,15 +3,53 @@
 // shell wildcards, `~regex`, subscripts `g[0]`, `g[-1]`, `g[1:]`, `g[0:2]`, `all`, host names and IPs.
 import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { parseAddress } from './address.js';
+import { isExactIpv6, parseAddress } from './address.js';
 import type { Inventory } from './inventory.js';
 
-/** split_host_pattern: commas always separate; colons do unless the whole text is one address. */
+/** An IPv6 address (maybe after `!`, `&` or `[`) at the start of a pattern or after a separator. */
+const IPV6_IN_PATTERN = /(?:^|[:,])([!&]?)(\[?)((?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[\w.-]+)?)(\]?)/giu;
+
+/** The longest IPv6 address at the start of `run` ("2001:db8::1" of "2001:db8::1:web1"), if any. */
+function leadingIpv6(run: string): string | undefined {
+  for (let end = run.length; end > 0; end--) {
+    if (end < run.length && run[end] !== ':') continue;
+    const candidate = run.slice(0, end);
+    if (isExactIpv6(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The refusal for an IPv6 address that Ansible would cut at its colons, with the pattern to write instead. */
+function cutAddress(pattern: string, m: RegExpMatchArray, address: string): UserError {
+  const [whole, op, open] = m as unknown as [string, string, string];
+  const head = pattern.slice(0, m.index);
+  const addressEnd = m.index! + whole.indexOf(address, whole.length - m[3]!.length - m[4]!.length) + address.length;
+  let tail = pattern.slice(addressEnd);
+  const close = tail.startsWith(']');
+  if (close) tail = tail.slice(1);
+  tail = tail.replace(/^:/, ',');
+  const instead = `${head ? `${head},` : op ? 'all,' : ''}${op}${address}${tail}`;
+  const why = open || close ? 'in brackets, which patterns do not use (brackets only give a port in an inventory: [addr]:22)' : "between ':' separators, which would cut it at its colons";
+  return new UserError(`host pattern '${pattern}' has the IPv6 address '${address}' ${why}, and would select other hosts than meant (expected '${instead}': ',' separates patterns)`, 'BAD_PATTERN');
+}
+
+/**
+ * split_host_pattern: commas always separate; colons do unless the whole text is one address.
+ * Where Ansible would cut an IPv6 address at its colons — `all:!2001:db8::1` becomes `all`, `!2001`,
+ * `db8` and `1`, which match nothing, so Ansible runs on the host the user meant to exclude (and
+ * `!::1` makes it crash) — steer refuses the pattern and says to separate with commas.
+ */
 export function splitHostPattern(pattern: string): string[] {
   let parts: string[];
   if (pattern.includes(',')) parts = pattern.split(',');
   else if (parseAddress(pattern)) parts = [pattern];
-  else parts = pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? [];
+  else {
+    for (const m of pattern.matchAll(IPV6_IN_PATTERN)) {
+      const address = leadingIpv6(m[3]!);
+      if (address) throw cutAddress(pattern, m, address);
+    }
+    parts = pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? [];
+  }
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 

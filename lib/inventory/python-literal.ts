@@ -2,9 +2,11 @@
 // through it and keeps the raw text when it fails. So `1` is a number, `True` a boolean, `'a b'` a
 // string without quotes, `[1, 2]` a list, while `true`, `yes` or `1.2.3.4` stay strings. Values
 // Ansible could not print as JSON anyway (complex numbers, sets, bytes keys) are kept as text.
+// Floats are PythonFloat values, so `2.0` stays 2.0 end to end.
+import { PythonFloat } from '../vars/python-float.js';
 
 type Token =
-  | { kind: 'num'; value: number }
+  | { kind: 'num'; value: number | PythonFloat }
   | { kind: 'str'; value: string; bytes: boolean }
   | { kind: 'name'; value: string }
   | { kind: 'op'; value: string }
@@ -18,9 +20,10 @@ const dec = digits('0-9');
 const exponent = `[eE][-+]?${dec}`;
 const pointFloat = `(?:${dec}\\.(?:${dec})?|\\.${dec})(?:${exponent})?`;
 const expFloat = `${dec}${exponent}`;
-const numberPatterns: [RegExp, (text: string) => number][] = [
+const numberPatterns: [RegExp, (text: string) => number | PythonFloat][] = [
   [new RegExp(`^(?:${pointFloat}|${expFloat}|${dec})[jJ]`), () => { throw new NotLiteral('complex'); }],
-  [new RegExp(`^(?:${pointFloat}|${expFloat})`), (t) => Number.parseFloat(t.replace(/_/g, ''))],
+  // A float stays a float ("2.0", not 2), and remembers how it was written.
+  [new RegExp(`^(?:${pointFloat}|${expFloat})`), (t) => new PythonFloat(Number.parseFloat(t.replace(/_/g, '')), t)],
   [new RegExp(`^0[xX](?:_?[0-9a-fA-F])+`), (t) => Number.parseInt(t.slice(2).replace(/_/g, ''), 16)],
   [new RegExp(`^0[oO](?:_?[0-7])+`), (t) => Number.parseInt(t.slice(2).replace(/_/g, ''), 8)],
   [new RegExp(`^0[bB](?:_?[01])+`), (t) => Number.parseInt(t.slice(2).replace(/_/g, ''), 2)],
@@ -149,7 +152,9 @@ class Parser {
       const operand = this.parseAtom();
       // literal_eval only signs a bare number, never `--1` or `-True`.
       if (operand.kind !== 'num') throw new NotLiteral('sign on a non-number');
-      return { kind: 'const', value: negative ? -(operand.value as number) : operand.value };
+      const n = operand.value as number | PythonFloat;
+      if (!negative) return { kind: 'const', value: n };
+      return { kind: 'const', value: n instanceof PythonFloat ? new PythonFloat(-n.value, `-${n.written}`) : -n };
     }
     const atom = this.parseAtom();
     if (this.isOp('+') || this.isOp('-')) throw new NotLiteral('arithmetic (only complex literals allow it)');

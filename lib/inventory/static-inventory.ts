@@ -6,9 +6,9 @@
 //   < inventory host vars < inventory-side host_vars/<host> < playbook-side host_vars/<host>
 // Several inventory sources are read in the order given, each one's files after the previous one's.
 import { dirname } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, formatLocation } from '../errors.js';
 import type { GroupEntry, HostEntry, Inventory, Vars } from './inventory.js';
-import type { InventoryData } from './model.js';
+import type { InventoryData, VarLocations } from './model.js';
 import { evaluatePattern, splitHostPattern } from './patterns.js';
 import type { VarsFileCache } from './vars-files.js';
 
@@ -27,6 +27,9 @@ export const INTERNAL_VARS: ReadonlySet<string> = new Set([
 ]);
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A set of variables and where each was written. */
+type Layer = [Vars, VarLocations];
 
 export class StaticInventory implements Inventory {
   private readonly varsCache = new Map<string, Vars>();
@@ -63,40 +66,61 @@ export class StaticInventory implements Inventory {
     });
   }
 
-  private filesVars(bases: readonly VarsBase[], kind: 'group_vars' | 'host_vars', names: string[]): Vars {
-    const out: Vars = {};
-    for (const base of bases) {
-      for (const name of names) Object.assign(out, this.files.lookup(base.dir, base.display, kind, name));
-    }
-    return out;
+  /** One kind of vars file for these names under each base, in order: [vars, where each was written][]. */
+  private filesLayers(bases: readonly VarsBase[], kind: 'group_vars' | 'host_vars', names: string[]): Layer[] {
+    return bases.flatMap((base) =>
+      names.map((name): Layer => [this.files.lookup(base.dir, base.display, kind, name), this.files.sources(base.dir, base.display, kind, name)]),
+    );
   }
 
   /** Reads every group_vars/host_vars file that applies, so that a broken one fails the load. */
   preload(): void {
     const bases = [...this.inventoryBases, ...(this.playbookBase ? [this.playbookBase] : [])];
-    this.filesVars(bases, 'group_vars', [...this.data.groups.keys()]);
-    this.filesVars(bases, 'host_vars', [...this.data.hosts.keys()]);
+    this.filesLayers(bases, 'group_vars', [...this.data.groups.keys()]);
+    this.filesLayers(bases, 'host_vars', [...this.data.hosts.keys()]);
+  }
+
+  /** The host's variable layers, lowest first (see the header for the order). */
+  private layers(host: string): Layer[] {
+    const h = this.data.hosts.get(host);
+    if (!h) throw new UserError(`unknown host '${host}'`, 'INVENTORY_HOST');
+    const groups = this.sortGroups([...this.data.groupsOfHost(host)].filter((g) => g !== 'all'));
+    const playbook = this.playbookBase ? [this.playbookBase] : [];
+    const all = this.data.groups.get('all')!;
+    return [
+      [all.vars, all.varLocations],
+      ...groups.map((g): Layer => [this.data.groups.get(g)!.vars, this.data.groups.get(g)!.varLocations]),
+      ...this.filesLayers(this.inventoryBases, 'group_vars', ['all']),
+      ...this.filesLayers(playbook, 'group_vars', ['all']),
+      ...this.filesLayers(this.inventoryBases, 'group_vars', groups),
+      ...this.filesLayers(playbook, 'group_vars', groups),
+      [h.vars, h.varLocations],
+      ...this.filesLayers(this.inventoryBases, 'host_vars', [host]),
+      ...this.filesLayers(playbook, 'host_vars', [host]),
+    ];
   }
 
   hostVars(host: string): Vars {
     const cached = this.varsCache.get(host);
     if (cached) return { ...cached };
-    const h = this.data.hosts.get(host);
-    if (!h) throw new UserError(`unknown host '${host}'`, 'INVENTORY_HOST');
-    const groups = this.sortGroups([...this.data.groupsOfHost(host)].filter((g) => g !== 'all'));
-    const playbook = this.playbookBase ? [this.playbookBase] : [];
-    const vars: Vars = { ...this.data.groups.get('all')!.vars };
-    for (const g of groups) Object.assign(vars, this.data.groups.get(g)!.vars);
-    Object.assign(vars, this.filesVars(this.inventoryBases, 'group_vars', ['all']));
-    Object.assign(vars, this.filesVars(playbook, 'group_vars', ['all']));
-    Object.assign(vars, this.filesVars(this.inventoryBases, 'group_vars', groups));
-    Object.assign(vars, this.filesVars(playbook, 'group_vars', groups));
-    Object.assign(vars, h.vars);
-    Object.assign(vars, this.filesVars(this.inventoryBases, 'host_vars', [host]));
-    Object.assign(vars, this.filesVars(playbook, 'host_vars', [host]));
+    const vars: Vars = {};
+    for (const [layer] of this.layers(host)) Object.assign(vars, layer);
     for (const name of INTERNAL_VARS) delete vars[name];
     this.varsCache.set(host, vars);
     return { ...vars };
+  }
+
+  /** Where the host's winning value of `name` was written ("hosts.ini:4:12"), if the inventory sets it. */
+  varSource(host: string, name: string): string | undefined {
+    if (!this.data.hosts.has(host) || INTERNAL_VARS.has(name)) return undefined;
+    const layer = this.layers(host).reverse().find(([vars]) => Object.hasOwn(vars, name));
+    const location = layer?.[1][name];
+    return location ? formatLocation(location) : layer ? 'the inventory' : undefined;
+  }
+
+  /** Ansible's warnings about this inventory ("Found both group and host with same name: web"). */
+  get warnings(): readonly string[] {
+    return this.data.warnings;
   }
 
   /** The inventory file that first defined the host (for inventory_file / inventory_dir). */

@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadAnsibleYamlFile } from './ansible-yaml.js';
 import type { Vars } from './inventory.js';
+import type { VarLocations } from './model.js';
 import { describeType, isMapping } from './yaml-source.js';
 
 const VARS_EXTENSIONS = ['.yml', '.yaml', '.json'];
@@ -56,21 +57,30 @@ export function findVarsFiles(dir: string, display: string, name: string): { pat
   return [];
 }
 
+interface Loaded {
+  vars: Vars;
+  /** Where each variable was written (file:line:col). */
+  sources: VarLocations;
+}
+
 /** Reads vars files once per path; a file that is not a mapping is an error at its first line. */
 export class VarsFileCache {
-  private readonly files = new Map<string, Vars>();
-  private readonly lookups = new Map<string, Vars>();
+  private readonly files = new Map<string, Loaded>();
+  private readonly lookups = new Map<string, Loaded>();
 
-  private loadFile(path: string, display: string): Vars {
-    let vars = this.files.get(path);
-    if (vars) return vars;
+  private loadFile(path: string, display: string): Loaded {
+    let loaded = this.files.get(path);
+    if (loaded) return loaded;
     const file = loadAnsibleYamlFile(path, display);
-    if (isEmptyData(file.value)) vars = {};
+    if (isEmptyData(file.value)) loaded = { vars: {}, sources: {} };
     else if (!isMapping(file.value)) {
       throw new UserError(`a vars file must be a mapping of variable names to values (got ${describeType(file.value)})`, 'VARS_FILE', file.locate([]));
-    } else vars = file.value;
-    this.files.set(path, vars);
-    return vars;
+    } else {
+      const vars = file.value;
+      loaded = { vars, sources: Object.fromEntries(Object.keys(vars).map((k) => [k, file.locate([k], 'key')])) };
+    }
+    this.files.set(path, loaded);
+    return loaded;
   }
 
   /**
@@ -78,17 +88,31 @@ export class VarsFileCache {
    * start with a slash are skipped, as Ansible does for chroot-style host names.
    */
   lookup(base: string, baseDisplay: string, kind: 'group_vars' | 'host_vars', name: string): Vars {
-    if (name.startsWith('/')) return {};
+    return this.read(base, baseDisplay, kind, name).vars;
+  }
+
+  /** Where each variable lookup() returns was written. */
+  sources(base: string, baseDisplay: string, kind: 'group_vars' | 'host_vars', name: string): VarLocations {
+    return this.read(base, baseDisplay, kind, name).sources;
+  }
+
+  private read(base: string, baseDisplay: string, kind: 'group_vars' | 'host_vars', name: string): Loaded {
+    const none: Loaded = { vars: {}, sources: {} };
+    if (name.startsWith('/')) return none;
     const dir = join(base, kind);
-    if (!isDirectory(dir)) return {};
+    if (!isDirectory(dir)) return none;
     const real = realpathSync(dir);
     const key = `${real}\0${name}`;
-    let vars = this.lookups.get(key);
-    if (!vars) {
-      vars = {};
-      for (const f of findVarsFiles(real, join(baseDisplay, kind), name)) Object.assign(vars, this.loadFile(f.path, f.display));
-      this.lookups.set(key, vars);
+    let merged = this.lookups.get(key);
+    if (!merged) {
+      merged = { vars: {}, sources: {} };
+      for (const f of findVarsFiles(real, join(baseDisplay, kind), name)) {
+        const file = this.loadFile(f.path, f.display);
+        Object.assign(merged.vars, file.vars);
+        Object.assign(merged.sources, file.sources);
+      }
+      this.lookups.set(key, merged);
     }
-    return vars;
+    return merged;
   }
 }

@@ -52,9 +52,13 @@ export function parseYamlInventory(file: YamlFile, data: InventoryData, source: 
     if (!body) return;
     // A bare string is allowed for a section: `hosts: web1` means `hosts: {web1: }`.
     const sections: Record<string, Record<string, unknown> | null> = {};
+    const bare = new Set<string>();
     for (const section of SECTIONS) {
       const value = body[section];
-      if (typeof value === 'string') sections[section] = { [value]: null };
+      if (typeof value === 'string') {
+        sections[section] = { [value]: null };
+        bare.add(section);
+      }
       else if (value === null || value === undefined) sections[section] = null;
       else if (isMapping(value)) sections[section] = value;
       else {
@@ -82,7 +86,8 @@ export function parseYamlInventory(file: YamlFile, data: InventoryData, source: 
         }
       } else {
         for (const [hostKey, hostVars] of Object.entries(entries)) {
-          const keyAt = file.locate([...at, 'hosts', hostKey], 'key');
+          // A bare string (`hosts: web1`) is located at the string itself.
+          const keyAt = bare.has('hosts') ? file.locate([...at, 'hosts']) : file.locate([...at, 'hosts', hostKey], 'key');
           if (hostVars !== null && hostVars !== undefined && !isMapping(hostVars)) {
             throw new UserError(
               `host '${hostKey}' in group '${name}' must have a mapping of variables or nothing (got ${describeType(hostVars)})`,
@@ -93,7 +98,7 @@ export function parseYamlInventory(file: YamlFile, data: InventoryData, source: 
           const { names, port } = expandHostKey(hostKey, keyAt);
           for (const host of names) {
             data.addHost(host, name, { port, location: keyAt, source });
-            for (const [k, v] of Object.entries(hostVars ?? {})) data.setHostVar(host, k, v);
+            for (const [k, v] of Object.entries(hostVars ?? {})) data.setHostVar(host, k, v, file.locate([...at, 'hosts', hostKey, k], 'value'));
           }
         }
       }

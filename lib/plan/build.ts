@@ -7,7 +7,7 @@ import type { Play } from '../playbook/playbook.js';
 import { serialBatches } from '../runner/batches.js';
 import { loadRole } from '../runner/role-loader.js';
 import { matchesStartAt } from '../runner/start-at.js';
-import { shouldRun, type TagFilter } from '../runner/tags.js';
+import { shouldRunTags, stepTags, type TagFilter } from '../runner/tags.js';
 import { HostVariables, type PlayVarsScope } from '../vars/host-vars.js';
 import type { ListedStep, PlayPlan, RolePlan, RunInput, RunPlan } from './plan.js';
 import { mergeInOrder, walkRole } from './walk.js';
@@ -42,7 +42,7 @@ export async function buildPlan(input: RunInput, options: PlanOptions = {}): Pro
     for (const ref of play.roles) {
       const tags = [...new Set([...play.tags, ...ref.tags, ref.name])];
       const steps = needSteps ? await roleSteps(partial, ref, tags, vars) : undefined;
-      const selected = steps && steps.length > 0 ? steps.some((s) => shouldRun(s.tags, filter)) : shouldRun(tags, filter);
+      const selected = steps && steps.length > 0 ? steps.some((s) => shouldRunTags(stepTags(play.tags, ref, s.own), filter)) : shouldRunTags(stepTags(play.tags, ref), filter);
       const role: RolePlan = { ref, tags, selected, ...(steps ? { steps } : {}) };
       partial.roles.push(role);
     }

@@ -1,5 +1,5 @@
 // --list-hosts, --list-tasks and --list-tags print the plan, in ansible-playbook's layout.
-import { shouldRun } from '../runner/tags.js';
+import { shouldRunTags, stepTags } from '../runner/tags.js';
 import type { PlayPlan, RunPlan } from './plan.js';
 
 function playHeader(p: PlayPlan): string {
@@ -22,7 +22,7 @@ export function listTasks(plan: RunPlan, label: string): string[] {
   for (const p of plan.plays) {
     lines.push('', playHeader(p), '    tasks:');
     for (const role of p.roles.filter((r) => r.selected)) {
-      for (const s of (role.steps ?? []).filter((x) => shouldRun(x.tags, { tags, skipTags }))) lines.push(`      ${s.role} : ${s.name}\tTAGS: [${s.tags.join(', ')}]`);
+      for (const s of (role.steps ?? []).filter((x) => shouldRunTags(stepTags(p.play.tags, role.ref, x.own), { tags, skipTags }))) lines.push(`      ${s.role} : ${s.name}\tTAGS: [${s.tags.join(', ')}]`);
     }
   }
   return lines;

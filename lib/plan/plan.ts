@@ -45,6 +45,8 @@ export interface ListedStep {
   name: string;
   /** The step's own tags with the role's (play, role entry, role name). */
   tags: string[];
+  /** The step's own tags alone (selection: tags.ts stepTags). */
+  own: string[];
 }
 
 export interface RolePlan {

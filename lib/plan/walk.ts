@@ -52,7 +52,7 @@ async function walkOnce(ref: RoleRef, role: RoleDefinition<any>, scope: WalkScop
     // Not check mode: a role may skip in check mode steps a real run has, and those are listed too.
     check: false,
     step: async (name: string, options: StepOptions) => {
-      steps.push({ role: ref.name, name, tags: [...new Set([...scope.roleTags, ...(options.tags ?? [])])] });
+      steps.push({ role: ref.name, name, tags: [...new Set([...scope.roleTags, ...(options.tags ?? [])])], own: [...(options.tags ?? [])] });
       return { status: 'skipped', results: [] };
     },
     ...shells,
@@ -116,7 +116,7 @@ export function mergeInOrder(a: ListedStep[], b: ListedStep[]): ListedStep[] {
   let j = 0;
   while (i < n && j < m) {
     if (key(a[i]!) === key(b[j]!)) {
-      out.push({ ...a[i]!, tags: [...new Set([...a[i]!.tags, ...b[j]!.tags])] });
+      out.push({ ...a[i]!, tags: [...new Set([...a[i]!.tags, ...b[j]!.tags])], own: [...new Set([...a[i]!.own, ...b[j]!.own])] });
       i++;
       j++;
     } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) out.push(a[i++]!);

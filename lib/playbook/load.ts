@@ -8,8 +8,10 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { conditionSyntaxError, renderTemplateString } from '../vars/template.js';
+import { ansibleYamlOptions } from '../inventory/ansible-yaml.js';
+import { plainNumber, withPlainNumbers } from '../vars/python-float.js';
 import { loadYamlFile, type YamlFile } from '../yaml/load.js';
-import type { Play, Playbook, RoleRef, RoleVariable } from './playbook.js';
+import type { Condition, Play, Playbook, RoleRef, RoleVariable } from './playbook.js';
 import { loadRoleVariables } from './role-variables.js';
 import { findRole, ROLE_SCRIPT } from './roles.js';
 import { schemaError } from './schema-errors.js';
@@ -81,12 +83,6 @@ function tagList(value: string | string[] | undefined): string[] {
     .filter((t) => t !== '');
 }
 
-/** A `when` as one expression: a list means all of them. */
-function conditionText(value: string | boolean | (string | boolean)[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const parts = toList(value).map((v) => (typeof v === 'boolean' ? String(v) : v.trim()));
-  return parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' and ');
-}
 
 interface RawRole {
   role: string;
@@ -168,13 +164,13 @@ class Loader {
       varsFromFiles,
       varSources,
       tags: tagList(raw.tags),
-      serial: toList(raw.serial),
+      serial: toList(raw.serial).map((b) => plainNumber(b)),
       gatherFacts: raw.gather_facts ?? true,
       become: raw.become ?? false,
       ...(raw.become_user !== undefined ? { becomeUser: raw.become_user } : {}),
       anyErrorsFatal: raw.any_errors_fatal ?? false,
       forceHandlers: raw.force_handlers ?? false,
-      ...(raw.max_fail_percentage !== undefined ? { maxFailPercentage: raw.max_fail_percentage } : {}),
+      ...(raw.max_fail_percentage !== undefined ? { maxFailPercentage: plainNumber(raw.max_fail_percentage) } : {}),
       location: this.file.locate(at),
     };
   }
@@ -192,7 +188,7 @@ class Loader {
     if (!isFile(path)) {
       throw new UserError(`vars file not found: ${name} (expected a file relative to the playbook: ${displayPath(path, this.options.cwd)})`, 'VARS_FILE_NOT_FOUND', loc);
     }
-    const file = loadYamlFile(path, displayPath(path, this.options.cwd));
+    const file = loadYamlFile(path, displayPath(path, this.options.cwd), ansibleYamlOptions);
     if (file.value === null || file.value === undefined) return { path, vars: {}, file };
     if (!isMapping(file.value)) {
       throw new UserError('vars file is not a mapping (expected variable: value lines)', 'VARS_FILE', file.locate([]));
@@ -205,6 +201,20 @@ class Loader {
     return { path, vars: file.value, file };
   }
 
+  /** A `when` (a condition or a list of them), each checked for syntax and located in the file. */
+  private conditions(value: string | boolean | (string | boolean)[], at: (string | number)[]): Condition[] {
+    const list = Array.isArray(value);
+    return toList(value).map((v, i) => {
+      const location = this.file.locate(list ? [...at, i] : at);
+      const expression = typeof v === 'boolean' ? String(v) : v.trim();
+      const problem = conditionSyntaxError(expression);
+      if (problem) {
+        throw new UserError(`invalid condition ${JSON.stringify(expression)}: ${problem} (expected a Jinja expression such as x == 'y')`, 'BAD_CONDITION', location);
+      }
+      return { expression, location };
+    });
+  }
+
   private role(entry: string | RawRole, at: (string | number)[]): RoleRef {
     const raw: RawRole = typeof entry === 'string' ? { role: entry } : entry;
     const location = this.file.locate(typeof entry === 'string' ? at : [...at, 'role']);
@@ -213,17 +223,7 @@ class Loader {
       const folders = searched.map((d) => displayPath(d, this.options.cwd)).join(', ');
       throw new UserError(`unknown role '${raw.role}' (expected a folder holding ${ROLE_SCRIPT} in: ${folders})`, 'UNKNOWN_ROLE', location);
     }
-    const when = conditionText(raw.when);
-    if (when !== undefined) {
-      const problem = conditionSyntaxError(when);
-      if (problem) {
-        throw new UserError(
-          `invalid condition ${JSON.stringify(when)}: ${problem} (expected a Jinja expression such as x == 'y')`,
-          'BAD_CONDITION',
-          this.file.locate([...at, 'when']),
-        );
-      }
-    }
+    const when = raw.when === undefined ? undefined : this.conditions(raw.when, [...at, 'when']);
     if (!this.roleVariables.has(dir)) {
       this.roleVariables.set(dir, this.attempt(() => loadRoleVariables(dir, displayPath(dir, this.options.cwd))));
     }
@@ -246,14 +246,16 @@ class Loader {
 export async function loadPlaybook(pathOrName: string, options: LoadPlaybookOptions): Promise<Playbook> {
   const path = resolvePlaybookPath(pathOrName, options.cwd);
   const shown = displayPath(path, options.cwd);
-  const file = loadYamlFile(path, shown);
+  // YAML 1.1 as PyYAML reads it, like Ansible: `become: yes` is a boolean, `x: 2.0` a float.
+  const file = loadYamlFile(path, shown, ansibleYamlOptions);
   if (file.value === null || file.value === undefined || (Array.isArray(file.value) && file.value.length === 0)) {
     throw new UserError('playbook is empty (expected a YAML list of plays)', 'EMPTY_PLAYBOOK', { file: shown });
   }
   const dir = dirname(path);
   const loader = new Loader(file, dir, options);
   const schemaErrors = new Map<string, ErrorObject[]>();
-  if (!validatePlaybook(file.value)) {
+  // Floats are PythonFloat values (they stay floats in play vars); the schema sees plain numbers.
+  if (!validatePlaybook(withPlainNumbers(file.value))) {
     const errors = validatePlaybook.errors ?? [];
     if (!Array.isArray(file.value)) throw schemaError(errors, file, 'PLAYBOOK_SCHEMA');
     for (const e of errors) {

@@ -14,6 +14,13 @@ export interface RoleVariable {
   required?: boolean;
 }
 
+/** One condition of a `when` (a list means all of them must hold), with where it is written. */
+export interface Condition {
+  /** A bare Jinja expression (`x == 'y'`), or "true"/"false" for a YAML boolean. */
+  expression: string;
+  location?: SourceLocation;
+}
+
 export interface RoleRef {
   name: string;
   /** roles/NAME, absolute. */
@@ -22,8 +29,8 @@ export interface RoleRef {
   tags: string[];
   /** Role parameters from the playbook (`vars:` of the role entry). */
   params: Vars;
-  /** A Jinja condition, evaluated per host. */
-  when?: string;
+  /** The role entry's `when`: conditions evaluated per host, all must hold. */
+  when?: Condition[];
   /** A host failing in this role stops the run (Ansible's any_errors_fatal on a role entry). */
   anyErrorsFatal?: boolean;
   /** The role runs on one host of each batch (the first to start it), as Ansible's run_once. */

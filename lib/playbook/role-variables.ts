@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { YamlFile } from '../yaml/load.js';
 import { loadYamlFile } from '../yaml/load.js';
+import { pythonFloatYamlOptions } from '../inventory/ansible-yaml.js';
+import { withPlainNumbers } from '../vars/python-float.js';
 import { isTemplate } from '../vars/template.js';
 import { checkVariable, compileSchema } from '../vars/validate.js';
 import type { RoleVariable } from './playbook.js';
@@ -93,7 +95,8 @@ function declaration(file: YamlFile, name: string, decl: unknown): RoleVariable 
   const schema: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) {
     if (k === 'default' || k === 'secret' || (k === 'required' && requiredFlag !== undefined)) continue;
-    schema[k] = v;
+    // JSON Schema keywords hold plain numbers; only the default keeps a float a float.
+    schema[k] = withPlainNumbers(v);
   }
   try {
     compileSchema(schema);
@@ -140,7 +143,7 @@ function hasTemplate(value: unknown): boolean {
 export function loadRoleVariables(roleDir: string, displayDir: string = roleDir): RoleVariable[] {
   const path = join(roleDir, VARIABLES_FILE);
   if (!existsSync(path)) return [];
-  const file = loadYamlFile(path, join(displayDir, VARIABLES_FILE));
+  const file = loadYamlFile(path, join(displayDir, VARIABLES_FILE), pythonFloatYamlOptions);
   if (file.value === null || file.value === undefined) return [];
   if (!isMapping(file.value)) {
     throw new UserError(

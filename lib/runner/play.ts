@@ -15,6 +15,8 @@ import { startAtMatcher } from './start-at.js';
 import { loadRole } from './role-loader.js';
 import { runRoleOnHost, type RoleEnv, type RoleOutcome } from './role-on-host.js';
 import type { RunState } from './run-state.js';
+import { conditionsText } from '../vars/condition.js';
+import { shouldRunTags, stepTags } from './tags.js';
 
 const DEFAULT_REBOOT_TIMEOUT_S = 600;
 
@@ -79,7 +81,7 @@ interface BatchRun {
 async function runRoleOnBatch(role: RolePlan, batch: HostState[], { scope, env, run, limit }: BatchRun): Promise<void> {
   const { reporter } = run;
   const definition = await loadRole(role.ref);
-  const prepared = batch.filter((h) => h.active).map((host) => ({ host, vars: hostRoleVars(role, host, scope, run) }));
+  const prepared = batch.filter((h) => h.active).map((host) => ({ host, vars: hostRoleVars(role, host, scope, run, env.play.tags) }));
   const runnable = prepared.filter((p) => p.vars !== 'failed');
   // run_once on a role entry: the first host that runs it runs it for the batch.
   const shown = role.ref.runOnce ? runnable.filter((p) => p.vars !== 'skipped').slice(0, 1) : runnable;
@@ -101,11 +103,15 @@ async function runRoleOnBatch(role: RolePlan, batch: HostState[], { scope, env, 
 }
 
 /** The role's variables on a host, or why it does not run there ('skipped': `when` is false). */
-function hostRoleVars(role: RolePlan, host: HostState, scope: PlayVarsScope, run: RunState): Vars | 'skipped' | 'failed' {
+function hostRoleVars(role: RolePlan, host: HostState, scope: PlayVarsScope, run: RunState, playTags: readonly string[]): Vars | 'skipped' | 'failed' {
   try {
     const vars = run.vars.roleVars(host.name, scope, role.ref, { facts: host.facts, published: host.published }, (n) => run.runtimeOf(n));
-    if (role.ref.when === undefined || run.vars.condition(role.ref.when, vars, 'play')) return vars;
-    run.reporter.emit({ type: 'step-result', host: host.name, role: role.ref.name, step: '(role)', status: 'skipped', message: `when: ${role.ref.when}`, durationMs: 0 });
+    if (role.ref.when === undefined || run.vars.condition(role.ref.when, vars, host.name, 'play')) return vars;
+    // Like a skipped task: only reported when the tags select the role.
+    const o = run.plan.input.options;
+    if (shouldRunTags(stepTags(playTags, role.ref), { tags: o.tags, skipTags: o.skipTags })) {
+      run.reporter.emit({ type: 'step-result', host: host.name, role: role.ref.name, step: '(role)', status: 'skipped', message: `when: ${conditionsText(role.ref.when)}`, durationMs: 0 });
+    }
     return 'skipped';
   } catch (err) {
     // A mistake the pre-run check could not see (it needed facts or published values).

@@ -14,7 +14,7 @@ import { Handlers } from './role/handlers.js';
 import { moduleContext, stepModules } from './role/modules.js';
 import { makeShell } from './role/shell.js';
 import { Steps, type OnceSteps } from './role/steps.js';
-import type { TagFilter } from './tags.js';
+import { stepTags, type TagFilter } from './tags.js';
 import { throttled } from './throttle.js';
 
 /** What the play gives every role it runs on a host. */
@@ -61,7 +61,7 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     host,
     {
       role: ref.name,
-      roleTags: [...env.play.tags, ...ref.tags, ref.name],
+      tagsOf: (own) => stepTags(env.play.tags, ref, own),
       tags: env.tags,
       check: env.check,
       reporter: env.reporter,

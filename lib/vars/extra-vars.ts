@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve, relative, isAbsolute } from 'node:path';
 import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
+import { ansibleYamlOptions } from '../inventory/ansible-yaml.js';
 import { loadYamlFile, parseYaml } from '../yaml/load.js';
 
 export interface ExtraVars {
@@ -120,7 +121,7 @@ export function parseExtraVars(options: readonly string[], cwd = process.cwd()):
       if (!existsSync(path)) {
         throw new UserError('extra vars file not found (expected a YAML or JSON file for -e @FILE)', 'BAD_EXTRA_VARS', { file: shown });
       }
-      const file = loadYamlFile(path, shown);
+      const file = loadYamlFile(path, shown, ansibleYamlOptions);
       if (file.value === null || file.value === undefined) data = {};
       else if (isMapping(file.value)) data = file.value;
       else throw new UserError('extra vars file is not a mapping (expected variable: value lines, or a JSON object)', 'BAD_EXTRA_VARS', file.locate([]));
@@ -132,7 +133,7 @@ export function parseExtraVars(options: readonly string[], cwd = process.cwd()):
     } else if (option.startsWith('{') || option.startsWith('[')) {
       let value: unknown;
       try {
-        value = parseYaml(option, 'extra vars').value;
+        value = parseYaml(option, 'extra vars', ansibleYamlOptions).value;
       } catch (err) {
         const reason = err instanceof UserError ? err.message : String(err);
         throw new UserError(`invalid extra vars '${option}': ${reason} (${EXPECTED})`, 'BAD_EXTRA_VARS');

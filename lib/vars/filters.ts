@@ -1,7 +1,11 @@
 // Ansible's common Jinja filters, with Ansible's semantics where they differ from nunjucks' built-ins
-// (default's boolean argument, bool on "yes"/"on", regex syntax with \1 and (?P<name>)).
+// (default's boolean argument, bool on "yes"/"on", regex syntax with \1 and (?P<name>), Python's
+// str() for text and json.dumps() for JSON).
 import { posix } from 'node:path';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
+import { PythonFloat, withPlainNumbers } from './python-float.js';
+import { pyJson, pyStr, pyTruth } from './python-semantics.js';
+import { isUndefined, makeUndefined, undefinedInfo } from './undefined.js';
 
 export type Filter = (...args: any[]) => unknown;
 
@@ -17,22 +21,27 @@ export class FilterError extends Error {
   }
 }
 
-/** Python-like truthiness, as Jinja and `when` use it. */
+/** Python's truthiness, as Jinja uses it (an undefined value is false here; callers check it first). */
 export function truthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
-  if (Number.isNaN(value)) return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (value instanceof Map || value instanceof Set) return value.size > 0;
-  if (typeof value === 'object') return Object.keys(value).length > 0;
-  return true;
+  return !isUndefined(value) && pyTruth(value);
 }
 
-/** Ansible's `bool`: yes/on/true/1 (any case) are true, everything else false. */
+/** The spellings `| bool` reads, in any case: Ansible's (ansible-core 2.19) plus y/n. */
+const BOOL_TRUE = new Set(['yes', 'on', 'true', '1', 'y']);
+const BOOL_FALSE = new Set(['no', 'off', 'false', '0', 'n']);
+
+/**
+ * Ansible's `bool`: true/false, yes/no, on/off, 1/0 and y/n in any case, the numbers 1 and 0, and
+ * booleans. Anything else is an error: ansible-core 2.14 silently read it as false, 2.19 warns that
+ * this will stop (and still reads false), steer refuses it now — `"ture" | bool` is a typo, not false.
+ */
 export function toBool(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value === 1;
-  if (typeof value === 'string') return ['yes', 'on', '1', 'true', 'y', 't'].includes(value.trim().toLowerCase());
-  return false;
+  // An int reads as its text (1, 0); a float does not (2.19 deprecates `1.0 | bool`).
+  const key = typeof value === 'string' ? value.toLowerCase() : typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
+  if (key !== undefined && BOOL_TRUE.has(key)) return true;
+  if (key !== undefined && BOOL_FALSE.has(key)) return false;
+  throw new FilterError(`bool: ${describe(value)} is not a boolean (expected true/false, yes/no, on/off, 1/0 or y/n, in any case)`);
 }
 
 /** Python regex syntax to JavaScript: named groups and back-references. */
@@ -59,22 +68,28 @@ function key(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
 function asList(value: unknown, filter: string): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return [...value];
   if (value instanceof Set) return [...value];
-  if (value && typeof value === 'object') return Object.keys(value);
+  if (isMapping(value)) return Object.keys(value);
   throw new FilterError(`${filter} expects a list (got ${describe(value)})`);
 }
 
 function asMap(value: unknown, filter: string): Record<string, unknown> {
-  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (isMapping(value)) return value;
   throw new FilterError(`${filter} expects a mapping (got ${describe(value)})`);
 }
 
+/** A value for messages: "string \"yes\"", "number 2.0" (a float as it was written), "list", "null". */
 export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
+  if (isUndefined(value)) return 'undefined';
   if (value === null) return 'null';
+  if (value instanceof PythonFloat) return `number ${value.written}`;
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'object') return 'mapping';
   const shown = JSON.stringify(value);
@@ -90,26 +105,24 @@ function deepMerge(a: unknown, b: unknown): unknown {
   return b;
 }
 
-function toText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
+/** Python's str(), as Jinja's filters apply it to what is not text. */
+const toText = (value: unknown): string => pyStr(value);
 
 export const filters: Record<string, Filter> = {
   default(value: unknown, fallback: unknown = '', boolean = false) {
-    return value === undefined || (boolean && !truthy(value)) ? fallback : value;
+    return isUndefined(value) || (boolean && !truthy(value)) ? fallback : value;
   },
   bool: toBool,
   int(value: unknown, fallback = 0, base = 10) {
     if (typeof value === 'boolean') return value ? 1 : 0;
-    const n = typeof value === 'number' ? Math.trunc(value) : parseInt(String(value).trim(), base);
+    const n = typeof value === 'number' || value instanceof PythonFloat ? Math.trunc(Number(value)) : parseInt(String(value).trim(), base);
     return Number.isNaN(n) ? fallback : n;
   },
-  float(value: unknown, fallback = 0.0) {
-    const n = typeof value === 'number' ? value : parseFloat(String(value).trim());
-    return Number.isNaN(n) ? fallback : n;
+  float(value: unknown, fallback: unknown = 0.0) {
+    const n = typeof value === 'number' || value instanceof PythonFloat ? Number(value) : parseFloat(String(value).trim());
+    if (Number.isNaN(n)) return fallback;
+    // Python's float(2) is 2.0, and prints so.
+    return Number.isInteger(n) ? new PythonFloat(n) : n;
   },
   string: toText,
   lower: (value: unknown) => toText(value).toLowerCase(),
@@ -160,17 +173,17 @@ export const filters: Record<string, Filter> = {
   length(value: unknown) {
     if (typeof value === 'string' || Array.isArray(value)) return value.length;
     if (value instanceof Map || value instanceof Set) return value.size;
-    if (value && typeof value === 'object') return Object.keys(value).length;
+    if (isMapping(value)) return Object.keys(value).length;
     throw new FilterError(`length of ${describe(value)} (expected a string, a list or a mapping)`);
   },
-  to_json(value: unknown, options?: { indent?: number }) {
-    return JSON.stringify(value, null, options?.indent);
+  to_json(value: unknown, options?: { indent?: number; sort_keys?: boolean }) {
+    return pyJson(value, { indent: options?.indent, sortKeys: options?.sort_keys });
   },
   to_nice_json(value: unknown, options?: { indent?: number }) {
-    return JSON.stringify(value, null, options?.indent ?? 4);
+    return pyJson(value, { indent: options?.indent ?? 4, sortKeys: true });
   },
-  to_yaml: (value: unknown) => toYaml(value),
-  to_nice_yaml: (value: unknown) => toYaml(value, { indent: 4 }),
+  to_yaml: (value: unknown) => toYaml(withPlainNumbers(value)),
+  to_nice_yaml: (value: unknown) => toYaml(withPlainNumbers(value), { indent: 4 }),
   from_json(value: unknown) {
     try {
       return JSON.parse(toText(value));
@@ -188,11 +201,14 @@ export const filters: Record<string, Filter> = {
   b64encode: (value: unknown) => Buffer.from(toText(value), 'utf8').toString('base64'),
   b64decode: (value: unknown) => Buffer.from(toText(value), 'base64').toString('utf8'),
   ternary(value: unknown, whenTrue: unknown, whenFalse: unknown, whenNull?: unknown) {
-    if ((value === null || value === undefined) && whenNull !== undefined) return whenNull;
+    if (value === null && whenNull !== undefined) return whenNull;
     return truthy(value) ? whenTrue : whenFalse;
   },
   mandatory(value: unknown, message?: string) {
-    if (value === undefined) throw new FilterError(message ?? 'mandatory variable not defined', true);
+    if (isUndefined(value)) {
+      const name = undefinedInfo(value)?.path;
+      throw new FilterError(message ?? `mandatory variable ${name ? `'${name}' ` : ''}not defined`, true);
+    }
     return value;
   },
   basename: (value: unknown) => posix.basename(toText(value)),
@@ -213,11 +229,12 @@ export const filters: Record<string, Filter> = {
     return filters.unique!(asList(a, 'intersect').filter((v) => other.has(key(v))));
   },
   first(value: unknown) {
-    return asList(value, 'first')[0];
+    const list = asList(value, 'first');
+    return list.length > 0 ? list[0] : makeUndefined({ path: 'first', reason: 'the list is empty' });
   },
   last(value: unknown) {
     const list = asList(value, 'last');
-    return list[list.length - 1];
+    return list.length > 0 ? list[list.length - 1] : makeUndefined({ path: 'last', reason: 'the list is empty' });
   },
   dict2items(value: unknown, keyName = 'key', valueName = 'value') {
     return Object.entries(asMap(value, 'dict2items')).map(([k, v]) => ({ [keyName]: k, [valueName]: v }));

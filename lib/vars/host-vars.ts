@@ -4,13 +4,14 @@
 // precedence.ts; this service assembles the layers each phase has and explains a variable that is
 // read in a phase where it cannot be known yet.
 import type { Inventory, Vars } from '../inventory/inventory.js';
-import type { RoleRef } from '../playbook/playbook.js';
+import type { Condition, RoleRef } from '../playbook/playbook.js';
 import type { ExtraVars } from './extra-vars.js';
 import { LazyVars } from './lazy-vars.js';
 import { baseMagic, DEFAULT_SETTINGS, phaseOf, playMagic, type PlayScope, type RunSettings, type VarsPhase } from './magic-vars.js';
 import { hostvarsView } from './hostvars.js';
 import { resolveRoleVars, type VarSources } from './precedence.js';
-import { evaluateCondition, TemplateError, UndefinedVariableError } from './template.js';
+import { evaluateConditions } from './condition.js';
+import { TemplateError, UndefinedVariableError } from './template.js';
 
 /** What a host has gathered and published while the run goes on (the play phase). */
 export interface HostRuntime {
@@ -136,10 +137,13 @@ export class HostVariables {
     }
   }
 
-  /** A `when` condition against variables from roleVars (Jinja expression, Ansible's truthiness). */
-  condition(expression: string, vars: Vars, phase: VarsPhase): boolean {
+  /**
+   * A role entry's `when` against variables from roleVars: every condition must hold, each must be
+   * a boolean (ansible-core 2.19; condition.ts). Throws UserError naming the host and the condition.
+   */
+  condition(conditions: readonly Condition[], vars: Vars, host: string, phase: VarsPhase): boolean {
     try {
-      return evaluateCondition(expression, vars);
+      return evaluateConditions(conditions, vars, host);
     } catch (err) {
       throw explainPhase(err, phase);
     }

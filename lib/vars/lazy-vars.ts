@@ -4,8 +4,21 @@
 // read as they are: host text never becomes a template.
 import { UserError } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
-import { renderValue } from './template.js';
 import { isDataScope } from './unsafe.js';
+
+/**
+ * Renders one raw value against a scope. template.ts installs it when it loads: the template engine
+ * depends on this module, never the reverse (no import circle).
+ */
+export type ValueRenderer = (value: unknown, scope: LazyVars, site: { variable: string; source?: string | undefined }) => unknown;
+let renderValue: ValueRenderer = () => {
+  throw new Error('lazy-vars: no template renderer installed (import lib/vars/template.js first)');
+};
+
+/** Called once by template.ts. */
+export function installValueRenderer(render: ValueRenderer): void {
+  renderValue = render;
+}
 
 const LAZY = Symbol('steer.lazyVars');
 

@@ -1,6 +1,7 @@
 // Ansible's magic variables (docs: reference_appendices/special_variables), per phase. A name whose
 // value cannot be known in a phase is absent there, and `phaseOf` says when it is known, so an
 // undefined-variable error can say "… is only known while a play runs" instead of "undefined".
+import { OMIT } from './omit.js';
 import { magicVars as inventoryMagic } from '../inventory/magic.js';
 import type { Inventory, Vars } from '../inventory/inventory.js';
 
@@ -58,11 +59,6 @@ export interface RoleScope {
   dir: string;
 }
 
-/**
- * The placeholder Ansible's `omit` stands for: a parameter whose value renders to it is dropped, so
- * the role's default applies (ansible's `__omit_place_holder__` + a per-run token).
- */
-export const OMIT = '__omit_place_holder__steer';
 
 /** Names known from the play on (not in `steer inventory` nor while connecting). */
 const PLAY_NAMES = [

@@ -13,6 +13,7 @@ import { LazyVars } from './lazy-vars.js';
 import { phaseOf } from './magic-vars.js';
 import { UndefinedVariableError } from './template.js';
 import { DATA_LAYERS } from './unsafe.js';
+import { resolveOmitted } from './omit.js';
 import { checkVariable } from './validate.js';
 
 export { evaluateCondition } from './template.js';
@@ -65,7 +66,7 @@ export interface ResolveOptions {
 }
 
 /** Errors that only mean "not known before the run": facts, or values other hosts publish. */
-function needsRuntime(err: unknown): boolean {
+export function needsRuntime(err: unknown): boolean {
   if (!(err instanceof UndefinedVariableError)) return false;
   return err.variable === undefined || phaseOf(err.variable) === 'play';
 }
@@ -96,6 +97,11 @@ export function mergeRoleVars(input: ResolveRoleVarsInput): LazyVars {
       merged[name] = value;
       winner.set(name, [layer, fallback]);
     }
+  }
+  // A value that renders to `omit` is not set at its layer: the next lower layer's value wins.
+  for (const [name, index] of resolveOmitted(merged, layers.map(([, vars]) => vars), (m) => new LazyVars(m))) {
+    if (index < 0) winner.delete(name);
+    else winner.set(name, [layers[index]![0], layers[index]![2]]);
   }
   // The most precise source known: a per-variable location, else the layer's description.
   const sourceOf = (name: string): string | undefined => {

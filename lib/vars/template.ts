@@ -1,13 +1,21 @@
-// Jinja templates through nunjucks, configured like Ansible: no autoescape, undefined values are
-// errors, Ansible's common filters, and a value that is exactly one expression ("{{ x }}") keeps the
-// type of x. Variables are looked up lazily through the environment's globals, so a template only
-// renders the variables it reads, and an undefined one is reported by name.
+// Jinja templates through nunjucks, configured like Ansible: no autoescape, Jinja's (Python's)
+// semantics for operators and output (jinja-python.ts), strict undefined values (undefined.ts) that
+// only `default`, `mandatory` and `is defined` may touch, Ansible's common filters, `lookup()`, and a
+// value that is exactly one expression ("{{ x }}") keeping the type of x. Variables are looked up
+// lazily through the environment's globals, so a template only renders the variables it reads.
 import nunjucks from 'nunjucks';
 import { UserError } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
-import { FilterError, filters, truthy } from './filters.js';
-import { LazyVars } from './lazy-vars.js';
+import { FilterError, filters } from './filters.js';
+import { installPythonSemantics } from './jinja-python.js';
+import { installValueRenderer, LazyVars } from './lazy-vars.js';
 import { installSandbox } from './sandbox.js';
+import { LookupError, lookup, query } from './lookups.js';
+import { OMIT } from './omit.js';
+import { PythonTypeError } from './python-semantics.js';
+import { assertFullyDefined, describeUndefined, firstUndefined, isUndefined, makeUndefined, undefinedInfo, UndefinedValueError } from './undefined.js';
+
+export { evaluateCondition, evaluateConditions } from './condition.js';
 
 /** What is being rendered, for messages. */
 export interface RenderSite {
@@ -19,10 +27,15 @@ export interface RenderSite {
   what?: string;
 }
 
+/** A variable a template read, and the value it got (for messages about a condition's result). */
+export interface VariableRead {
+  name: string;
+  value: unknown;
+}
+
 interface Frame {
   scope: LazyVars;
-  /** Free names read by the template that no variable defines, in order. */
-  missing: string[];
+  reads: VariableRead[];
   /** The first error raised by our own code (a nested variable, a filter), which nunjucks rewraps. */
   error?: unknown;
   captured?: unknown;
@@ -31,62 +44,89 @@ interface Frame {
 const frames: Frame[] = [];
 const top = (): Frame | undefined => frames[frames.length - 1];
 
-const constants: Record<string, unknown> = { True: true, False: false, None: null };
+const constants: Record<string, unknown> = { True: true, False: false, None: null, omit: OMIT };
 const CAPTURE = '__steer_capture';
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+installPythonSemantics();
+// dev: nunjucks keeps the original error as the cause of its own, instead of a copy of the message.
+const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, dev: true });
 installSandbox(env);
 
-function guarded<F extends (...args: any[]) => unknown>(fn: F): F {
-  return ((...args: unknown[]) => {
+type Fn = (...args: unknown[]) => unknown;
+type EnvInternals = {
+  globals: Record<string, unknown>;
+  filters: Record<string, Fn>;
+  tests: Record<string, Fn>;
+  addFilter(name: string, fn: Fn): void;
+  addTest(name: string, fn: Fn): void;
+};
+const internals = env as unknown as EnvInternals;
+
+/** Filters and tests that accept an undefined value; every other one reports it as undefined. */
+const ACCEPT_UNDEFINED = new Set(['default', 'd', 'mandatory', 'defined', 'undefined']);
+
+/** Records our own errors in the frame (nunjucks rewraps what a filter throws) and refuses undefined arguments. */
+function guarded(name: string, fn: Fn): Fn {
+  return function (this: unknown, ...args: unknown[]) {
     try {
-      return fn(...args);
+      if (!ACCEPT_UNDEFINED.has(name)) {
+        const u = firstUndefined(args);
+        if (u) throw new UndefinedValueError(undefinedInfo(u)!);
+      }
+      return fn.apply(this, args);
     } catch (err) {
       const frame = top();
       if (frame && frame.error === undefined) frame.error = err;
       throw err;
     }
-  }) as F;
+  };
 }
 
-for (const [name, filter] of Object.entries(filters)) env.addFilter(name, guarded(filter));
+for (const [name, filter] of Object.entries(filters)) internals.addFilter(name, filter);
+for (const [name, filter] of Object.entries(internals.filters)) internals.filters[name] = guarded(name, filter);
 
-type EnvInternals = { globals: Record<string, unknown>; addTest(name: string, fn: (v: unknown) => boolean): void };
-const internals = env as unknown as EnvInternals;
+internals.addTest('defined', (v) => !isUndefined(v));
+internals.addTest('undefined', (v) => isUndefined(v));
 internals.addTest('none', (v) => v === null);
 internals.addTest('mapping', (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
 internals.addTest('sequence', (v) => Array.isArray(v) || typeof v === 'string');
 internals.addTest('boolean', (v) => typeof v === 'boolean');
+for (const [name, test] of Object.entries(internals.tests)) internals.tests[name] = guarded(name, test);
 
 const baseGlobals = internals.globals;
 baseGlobals[CAPTURE] = (value: unknown) => {
   top()!.captured = value;
   return '';
 };
-// Variables come from the frame being rendered: nunjucks asks `name in globals` for every free name.
+Object.assign(baseGlobals, { lookup, query, q: query });
+
+/** A variable's value for a template; a variable whose own value is undefined is undefined here too. */
+function readVariable(frame: Frame, name: string): unknown {
+  try {
+    const value = frame.scope.get(name);
+    frame.reads.push({ name, value });
+    return value;
+  } catch (err) {
+    // `a: "{{ b }}"` with b undefined: `a is defined` is false and `a | default(x)` works, as in Ansible.
+    if (err instanceof UserError && err.code === 'UNDEFINED_VARIABLE') return makeUndefined({ path: name, cause: err });
+    if (frame.error === undefined) frame.error = err;
+    throw err;
+  }
+}
+
+// Every free name a template reads comes here: a variable of the frame, a constant, a global, or
+// Jinja's Undefined (never JavaScript's undefined, which nunjucks would treat as "not found").
 internals.globals = new Proxy(baseGlobals, {
   has(target, name) {
-    if (typeof name !== 'string') return name in target;
-    const frame = top();
-    if (frame?.scope.has(name)) return true;
-    if (name in target || name in constants) return true;
-    frame?.missing.push(name);
-    return false;
+    return typeof name === 'string' || name in target;
   },
   get(target, name, receiver) {
-    if (typeof name === 'string') {
-      const frame = top();
-      if (frame?.scope.has(name)) {
-        try {
-          return frame.scope.get(name);
-        } catch (err) {
-          if (frame.error === undefined) frame.error = err;
-          throw err;
-        }
-      }
-      if (!(name in target) && name in constants) return constants[name];
-    }
-    return Reflect.get(target, name, receiver);
+    if (typeof name !== 'string') return Reflect.get(target, name, receiver);
+    const frame = top();
+    if (frame?.scope.has(name)) return readVariable(frame, name);
+    if (name in target) return Reflect.get(target, name, receiver);
+    if (name in constants) return constants[name];
+    return makeUndefined({ path: name, variable: name });
   },
 });
 
@@ -167,43 +207,50 @@ export function templateSyntaxError(source: string): string | undefined {
   }
 }
 
-/** Templates that test or default their variables may read undefined names on purpose. */
-const GUARDS = /\bdefined\b|\bundefined\b|\bdefault\b|\|\s*d\b|\bmandatory\b/;
+/** The error behind what nunjucks threw: ours, recorded in the frame or kept as the wrapper's cause. */
+function rootCause(frame: Frame, err: unknown): unknown {
+  if (frame.error !== undefined) return frame.error;
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e instanceof UserError || e instanceof UndefinedValueError || e instanceof FilterError || e instanceof PythonTypeError || e instanceof LookupError) return e;
+    e = (e as Error & { cause?: unknown }).cause;
+  }
+  return err;
+}
 
-function undefinedError(name: string | undefined, source: string, site: RenderSite): TemplateError {
-  const what = name ? `undefined variable '${name}'` : `undefined value in ${JSON.stringify(shorten(source))}`;
-  const where = name || site.variable || site.what ? ` ${siteText(site, source)}` : site.source ? ` — set in ${site.source}` : '';
-  return new UndefinedVariableError(`${what}${where}`, name);
+/** The user-facing error for whatever failed while rendering `source`. */
+function renderError(cause: unknown, source: string, site: RenderSite): Error {
+  if (cause instanceof UndefinedValueError) {
+    if (cause.info.cause instanceof UserError) return cause.info.cause;
+    return new UndefinedVariableError(`${describeUndefined(cause.info)} ${siteText(site, source)}`, cause.info.variable);
+  }
+  if (cause instanceof UserError) return cause;
+  if (cause instanceof FilterError && cause.undefinedValue) return new UndefinedVariableError(`${cause.message} ${siteText(site, source)}`);
+  if (cause instanceof FilterError || cause instanceof PythonTypeError || cause instanceof LookupError) {
+    return new TemplateError(`${cause.message} ${siteText(site, source)}`);
+  }
+  const message = cleanMessage((cause as Error).message ?? String(cause));
+  return new TemplateError(`template error: ${message} ${siteText(site, source)}`);
 }
 
 function run(code: string, scope: LazyVars, site: RenderSite, source = code): { output: string; frame: Frame } {
   const tmpl = compile(code, site, source);
-  const frame: Frame = { scope, missing: [] };
+  const frame: Frame = { scope, reads: [] };
   frames.push(frame);
-  let output: string;
   try {
-    output = tmpl.render({});
+    return { output: tmpl.render({}), frame };
   } catch (err) {
-    const cause = frame.error ?? err;
-    if (cause instanceof UserError) throw cause;
-    if (cause instanceof FilterError) {
-      if (cause.undefinedValue) throw undefinedError(frame.missing[0], source, site);
-      throw new TemplateError(`${cause.message} ${siteText(site, source)}`);
-    }
-    const message = cleanMessage((cause as Error).message ?? String(cause));
-    if (/attempted to output null or undefined value/.test(message)) throw undefinedError(frame.missing[0], source, site);
-    throw new TemplateError(`template error: ${message} ${siteText(site, source)}`);
+    throw renderError(rootCause(frame, err), source, site);
   } finally {
     frames.pop();
   }
-  if (frame.missing.length > 0 && !GUARDS.test(code)) throw undefinedError(frame.missing[0], source, site);
-  return { output, frame };
 }
 
 /** `"{{ expr }}"` alone: its value keeps its type. */
 const SINGLE_EXPRESSION = /^\{\{-?\s*([\s\S]*?)\s*-?\}\}$/;
 
-function singleExpression(text: string): string | undefined {
+/** The expression of a text that is exactly one `{{ … }}`, else undefined. */
+export function singleExpression(text: string): string | undefined {
   const m = SINGLE_EXPRESSION.exec(text);
   if (!m) return undefined;
   const inner = m[1]!;
@@ -215,16 +262,21 @@ export function isTemplate(text: string): boolean {
   return text.includes('{{') || text.includes('{%') || text.includes('{#');
 }
 
-function evaluate(expression: string, scope: LazyVars, site: RenderSite, source: string): unknown {
+/**
+ * The value of one Jinja expression (`a | default(b)`, `x == 'y'`) and the variables it read.
+ * Throws a TemplateError for bad syntax, an undefined value or a failing filter.
+ */
+export function evaluateExpression(expression: string, vars: Vars | LazyVars, site: RenderSite = {}, source = expression): { value: unknown; reads: VariableRead[] } {
   // Report syntax errors against what the user wrote, not the capturing wrapper.
   const syntax = templateSyntaxError(`{{ ${expression} }}`);
   if (syntax) throw new TemplateError(`template syntax error: ${syntax} ${siteText(site, source)}`, 'TEMPLATE_SYNTAX');
-  const { frame } = run(`{{ ${CAPTURE}((${expression})) }}`, scope, site, source);
-  if (frame.captured === undefined) {
-    if (!GUARDS.test(expression)) throw undefinedError(frame.missing[0], source, site);
-    return '';
+  const { frame } = run(`{{ ${CAPTURE}((${expression})) }}`, LazyVars.from(vars), site, source);
+  try {
+    assertFullyDefined(frame.captured);
+  } catch (err) {
+    throw renderError(err, source, site);
   }
-  return frame.captured;
+  return { value: frame.captured, reads: frame.reads };
 }
 
 /** Renders a template to text (role template files, strings with several expressions). */
@@ -233,39 +285,35 @@ export function renderTemplateString(text: string, vars: Vars | LazyVars, site: 
   return run(text, LazyVars.from(vars), site).output;
 }
 
-/** Renders strings inside any JSON-like value; "{{ x }}" alone yields x itself (native types). */
+/**
+ * Renders strings inside any JSON-like value; "{{ x }}" alone yields x itself (native types). An
+ * item or key whose value renders to `omit` is left out of its list or mapping; a whole value that
+ * renders to `omit` is returned as OMIT for the caller to drop (see omit.ts).
+ */
 export function renderValue(value: unknown, vars: Vars | LazyVars, site: RenderSite = {}): unknown {
   const scope = LazyVars.from(vars);
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (!isTemplate(v)) return v;
       const expression = singleExpression(v);
-      return expression !== undefined ? evaluate(expression, scope, site, v) : run(v, scope, site).output;
+      return expression !== undefined ? withoutOmitted(evaluateExpression(expression, scope, site, v).value) : run(v, scope, site).output;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    }
+    if (Array.isArray(v)) return v.map(walk).filter((x) => x !== OMIT);
+    if (isPlainMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]).filter(([, x]) => x !== OMIT));
     return v;
   };
   return walk(value);
 }
 
-/**
- * A `when` condition: a bare Jinja expression (`x == 'y'`, `flag`, `a is defined and a`), as in
- * Ansible. Python truthiness; the strings "true"/"false" count as booleans, like Ansible's templating.
- */
-export function evaluateCondition(expr: string | boolean, vars: Vars | LazyVars): boolean {
-  if (typeof expr === 'boolean') return expr;
-  const text = expr.trim();
-  const expression = singleExpression(text) ?? text;
-  const value = evaluate(expression, LazyVars.from(vars), { what: `condition ${JSON.stringify(shorten(text))}` }, text);
-  if (typeof value === 'string') {
-    const lower = value.trim().toLowerCase();
-    if (lower === 'true') return true;
-    if (lower === 'false') return false;
-  }
-  return truthy(value);
+function isPlainMapping(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A rendered list or mapping without the items and keys that are `omit` (at any depth). */
+function withoutOmitted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== OMIT).map(withoutOmitted);
+  if (isPlainMapping(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== OMIT).map(([k, x]) => [k, withoutOmitted(x)]));
+  return v;
 }
 
 /** Checks a condition's syntax without evaluating it; a message when it is invalid. */
@@ -273,3 +321,5 @@ export function conditionSyntaxError(expr: string): string | undefined {
   const text = expr.trim();
   return templateSyntaxError(`{{ ${singleExpression(text) ?? text} }}`);
 }
+
+installValueRenderer(renderValue);

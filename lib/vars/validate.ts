@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RoleVariable } from '../playbook/playbook.js';
 import { describe } from './filters.js';
+import { PythonFloat, withPlainNumbers } from './python-float.js';
 
 // allowUnionTypes: declarations may say `type: [string, integer]`.
 const ajv = new Ajv({ strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false });
@@ -35,6 +36,9 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** Converts strings to the boolean or number a schema asks for, recursively; returns a copy. */
 export function coerceScalars(schema: Schema, value: unknown): unknown {
   const types = typesOf(schema);
+  // A float stays a float for a `number`; an `integer` gets the plain number (2.0 → 2), as Ansible's
+  // argument specs convert.
+  if (value instanceof PythonFloat) return types.includes('integer') && !types.includes('number') && Number.isInteger(value.value) ? value.value : value;
   if (typeof value === 'string' && !types.includes('string')) {
     const text = value.trim();
     if (types.includes('boolean') && TRUE.test(text)) return true;
@@ -96,19 +100,42 @@ export interface CheckResult {
 }
 
 /** What the message says the value was: nothing of a secret's value, not even its length. */
-function gotText(variable: RoleVariable, err: ErrorObject): string {
+function gotText(variable: RoleVariable, err: ErrorObject, value: unknown): string {
   if (err.keyword === 'required' || err.keyword === 'additionalProperties') return '';
   if (variable.secret) return ` (got a ${Array.isArray(err.data) ? 'list' : err.data === null ? 'null' : typeof err.data === 'object' ? 'mapping' : typeof err.data}; the value is secret)`;
-  return ` (got ${describe(err.data)})`;
+  return ` (got ${describe(valueAt(value, err.instancePath) ?? err.data)})`;
 }
 
-/** Validates one variable's value against its declaration. */
+/** The value at an ajv instancePath (`/nodes/0/ip`) inside `value`. */
+function valueAt(value: unknown, instancePath: string): unknown {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((v, seg) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined), value);
+}
+
+/**
+ * Validates one variable's value against its declaration. JSON Schema sees floats as plain numbers;
+ * the value returned keeps them as PythonFloat, and a message quotes a float as it was written.
+ */
 export function checkVariable(variable: RoleVariable, value: unknown): CheckResult {
   const coerced = coerceScalars(variable.schema, value);
-  const holder = { v: coerced };
   const validate = compileSchema(variable.schema);
   // Validate inside a holder so nested `default`s can be filled in even for a top-level object.
-  if (validate(holder.v)) return { value: holder.v };
+  const holder = { v: withPlainNumbers(coerced) };
+  if (validate(holder.v)) return { value: restoreFloats(holder.v, coerced) };
   const err = validate.errors![0]!;
-  return { value: coerced, problem: `${variable.name}${pathSuffix(err.instancePath)} ${problemText(err, variable.secret)}${gotText(variable, err)}` };
+  return { value: coerced, problem: `${variable.name}${pathSuffix(err.instancePath)} ${problemText(err, variable.secret)}${gotText(variable, err, coerced)}` };
+}
+
+/** `checked` (validated, nested defaults filled in) with the floats `original` had put back. */
+function restoreFloats(checked: unknown, original: unknown): unknown {
+  if (original instanceof PythonFloat) return original;
+  if (Array.isArray(checked) && Array.isArray(original)) return checked.map((v, i) => restoreFloats(v, original[i]));
+  if (checked && typeof checked === 'object' && original && typeof original === 'object' && !Array.isArray(checked)) {
+    const source = original as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(checked).map(([k, v]) => [k, restoreFloats(v, source[k])]));
+  }
+  return checked;
 }

@@ -11,6 +11,8 @@ import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ansibleJson, inventoryGraph, inventoryHost, inventoryList } from '../../lib/inventory/ansible-json.js';
 import { loadInventorySync } from '../../lib/inventory/load.js';
+import { PythonFloat } from '../../lib/vars/python-float.js';
+import { pyJson } from '../../lib/vars/python-semantics.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -66,6 +68,25 @@ async function ansibleInventory(c: Case, mode: string[]): Promise<string> {
   return stdout;
 }
 
+/**
+ * JSON.parse, except that a float stays distinguishable from an integer: Python prints 2.0 where
+ * JavaScript would read 2, and a float must stay a float. Floats become { float: "2.0" }.
+ */
+function parseKeepingFloats(text: string): unknown {
+  const tokens = /"(?:[^"\\]|\\.)*"|(-?(?:\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)|NaN|-?Infinity)/g;
+  return JSON.parse(text.replace(tokens, (token, float: string | undefined) => (float === undefined && !/^-?Infinity$|^NaN$/.test(token) ? token : JSON.stringify({ float: token }))));
+}
+
+/** A value of steer's with its floats written as parseKeepingFloats reads Python's. */
+function markFloats(value: unknown): unknown {
+  if (value instanceof PythonFloat || (typeof value === 'number' && !Number.isInteger(value))) {
+    return { float: pyJson(value) };
+  }
+  if (Array.isArray(value)) return value.map(markFloats);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v)]));
+  return value;
+}
+
 type ListJson = Record<string, { hosts?: string[]; children?: string[] }> & { _meta: { hostvars: Record<string, unknown> } };
 
 /** Every host's direct groups, as read from a --list document. */
@@ -92,14 +113,14 @@ describe('steer inventory agrees with ansible-inventory', () => {
         ansibleInventory(c, ['--list']),
         c.graph ? ansibleInventory(c, ['--graph']) : Promise.resolve(undefined),
       ]);
-      const expected = JSON.parse(listText) as ListJson;
-      const actual = JSON.parse(ansibleJson(inventoryList(inv))) as ListJson;
+      const expected = parseKeepingFloats(listText) as ListJson;
+      const actual = parseKeepingFloats(ansibleJson(inventoryList(inv))) as ListJson;
 
       assert.deepEqual(Object.keys(actual._meta.hostvars).sort(), Object.keys(expected._meta.hostvars).sort(), 'hosts with variables');
       assert.deepEqual(membership(actual), membership(expected), 'group membership of every host');
       for (const host of Object.keys(membership(expected))) {
         assert.deepEqual(actual._meta.hostvars[host], expected._meta.hostvars[host], `merged variables of ${host}`);
-        assert.deepEqual(inv.hostVars(host), expected._meta.hostvars[host] ?? {}, `hostVars(${host})`);
+        assert.deepEqual(markFloats(inv.hostVars(host)), expected._meta.hostvars[host] ?? {}, `hostVars(${host})`);
       }
       assert.deepEqual(actual, expected, 'the whole --list document');
       if (graphText !== undefined) assert.equal(inventoryGraph(inv), graphText.trimEnd(), '--graph');

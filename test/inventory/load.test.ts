@@ -235,6 +235,38 @@ describe('inventory folders and several sources', () => {
   });
 });
 
+describe('input Ansible takes but warns about or gets wrong', () => {
+  test('a host name with whitespace is refused with file:line (several addresses under hosts: without colons)', () => {
+    const yaml = ['all:', '  children:', '    web:', '      hosts:', '        10.0.0.10', '        10.0.0.20', ''].join('\n');
+    assert.equal(
+      userError(() => parseInventoryText(yaml, 'yaml', 'hosts.yaml')),
+      `hosts.yaml:5:9: invalid host name "10.0.0.10 10.0.0.20": a host name cannot contain whitespace (in YAML, write each host under 'hosts:' as a key ending with ':' — lines without ':' join into one name)`,
+    );
+    assert.match(userError(() => parseInventoryText('[web]\n"a b" x=1\n', 'ini', 'hosts.ini')), /^hosts\.ini:2:\d+: invalid host name "a b": a host name cannot contain whitespace/);
+  });
+
+  test("a group named among a section's hosts: Ansible's warning, with where both are", () => {
+    const inv = parseInventoryText('[web]\nw1\n[all:children]\nweb\n[db]\nweb\n', 'ini', 'hosts.ini');
+    assert.deepEqual(inv.warnings, ['Found both group and host with same name: web (host at hosts.ini:6:1, group at hosts.ini:1:1)']);
+    assert.deepEqual(parseInventoryText('[web]\nw1\n', 'ini').warnings, []);
+  });
+
+  test('where each variable was written: the winning layer, file:line:col', () => {
+    const dir = tree({
+      'hosts.ini': '[web]\nw1 port=1 own=2\n[web:vars]\ngroup_only=3\nport=4\n',
+      'group_vars/web.yaml': 'from_file: 5\n',
+      'host_vars/w1.yaml': '\nown: 6\n',
+    });
+    const inv = loadInventorySync([join(dir, 'hosts.ini')]);
+    const at = (name: string) => inv.varSource(name === '' ? 'w1' : 'w1', name)?.replace(dir + '/', '');
+    assert.equal(at('port'), 'hosts.ini:2:4', 'host var over group var');
+    assert.equal(at('group_only'), 'hosts.ini:4:1');
+    assert.equal(at('from_file'), 'group_vars/web.yaml:1:1');
+    assert.equal(at('own'), 'host_vars/w1.yaml:2:1', 'host_vars over the host line');
+    assert.equal(at('nope'), undefined);
+  });
+});
+
 describe('bad inventories: one message with file:line:col', () => {
   const cases: [string, string, string][] = [
     ['range.yml', 'web:\n  hosts:\n    node[01:4]:\n', '3:5: host range must specify equal-length begin and end formats (in host \'node[01:4]\')'],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HostRangeError, expandHostRange, isIpAddress, parseAddress } from '../../lib/inventory/address.js';
 import { iniValue, literalEval } from '../../lib/inventory/python-literal.js';
+import { PythonFloat } from '../../lib/vars/python-float.js';
 import { ShlexError, shlexSplit } from '../../lib/inventory/shlex.js';
 
 describe('iniValue (ast.literal_eval or the text itself)', () => {
@@ -10,9 +11,11 @@ describe('iniValue (ast.literal_eval or the text itself)', () => {
     ['1', 1],
     ['-3', -3],
     ['+4', 4],
-    ['1.5', 1.5],
-    ['.5', 0.5],
-    ['1e3', 1000],
+    ['1.5', new PythonFloat(1.5, '1.5')],
+    ['.5', new PythonFloat(0.5, '.5')],
+    ['1e3', new PythonFloat(1000, '1e3')],
+    ['2.0', new PythonFloat(2, '2.0')],
+    ['-2.50', new PythonFloat(-2.5, '-2.50')],
     ['1_000', 1000],
     ['0x1F', 31],
     ['0o17', 15],

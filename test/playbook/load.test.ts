@@ -69,7 +69,7 @@ test('loads every play keyword, roles with their variables, and vars_files', asy
   assert.equal(versioned?.name, 'versioned');
   assert.deepEqual(versioned?.tags, ['k8s', 'versions']);
   assert.deepEqual(versioned?.params, { cluster_name: 'test' });
-  assert.equal(versioned?.when, 'do_versions | default(true)');
+  assert.deepEqual(versioned?.when, [{ expression: 'do_versions | default(true)', location: { file: 'playbooks/site.yaml', line: 15, col: 13 } }]);
   assert.deepEqual(versioned?.location, { file: 'playbooks/site.yaml', line: 11, col: 13 });
 
   assert.equal(second.name, 'web,!db');

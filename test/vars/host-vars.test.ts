@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadInventory } from '../../lib/inventory/load.js';
 import type { RoleRef } from '../../lib/playbook/playbook.js';
 import { HostVariables, type PlayVarsScope } from '../../lib/vars/host-vars.js';
-import { OMIT } from '../../lib/vars/magic-vars.js';
+import { OMIT } from '../../lib/vars/omit.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/vars-phases');
 

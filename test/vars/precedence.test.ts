@@ -7,6 +7,7 @@ import { loadRoleVariables } from '../../lib/playbook/role-variables.js';
 import type { RoleRef } from '../../lib/playbook/playbook.js';
 import { clearSecrets, maskSecrets } from '../../lib/secrets/masker.js';
 import { resolveRoleVars, type ResolveRoleVarsInput } from '../../lib/vars/precedence.js';
+import { PythonFloat } from '../../lib/vars/python-float.js';
 
 const roles = resolve(import.meta.dirname, '../fixtures/roles');
 
@@ -122,6 +123,29 @@ test('declared types are checked, strings coerced to booleans and numbers, numbe
     failure(input({ role: role('versioned') })),
     "host gooseberry: variable cluster_name of role versioned is not set (expected it in the inventory, the play's vars or -e: The name of the cluster.)",
   );
+});
+
+test('a float stays a float: a string declaration quotes it as written, a number keeps it, an integer takes 2.0 as 2', () => {
+  assert.equal(
+    failure(input({ role: role('versioned', { cluster_name: 'c' }), inventoryVars: { kubernetes_version: new PythonFloat(1.3, '1.30') } })),
+    'host gooseberry: variable kubernetes_version must be string (got number 1.30) — set in the inventory',
+  );
+  const vars = resolveRoleVars(input({ inventoryVars: { repeat: new PythonFloat(2, '2.0') } }));
+  assert.equal(vars['repeat'], 2);
+  assert.equal(failure(input({ inventoryVars: { repeat: new PythonFloat(2.5, '2.50') } })), 'host gooseberry: variable repeat must be integer (got number 2.50) — set in the inventory');
+});
+
+test('omit: a variable that renders to omit is not set at its layer, so the next lower one wins', () => {
+  const omitted = '{{ nothing_here | default(omit) }}';
+  assert.equal(resolveRoleVars(input({ role: role('greeter', { greeting: omitted }) }))['greeting'], 'hello', 'role parameter → role default');
+  assert.equal(resolveRoleVars(input({ playVars: { greeting: omitted }, inventoryVars: { greeting: 'hi' } }))['greeting'], 'hi', 'play var → inventory');
+  assert.equal(
+    resolveRoleVars(input({ role: role('greeter', { greeting: omitted }), playVars: { greeting: omitted }, inventoryVars: { greeting: 'hey' } }))['greeting'],
+    'hey',
+    'two layers omitted in a row',
+  );
+  assert.equal('api_token' in resolveRoleVars(input({ extraVars: { api_token: omitted } })), false, 'no lower layer: not set at all');
+  assert.equal(resolveRoleVars(input({ role: role('greeter', { greeting: '{{ given | default(omit) }}' }), extraVars: { given: 'yo' } }))['greeting'], 'yo');
 });
 
 function playWithSource(name: string, file: string, line: number, col: number) {

@@ -31,6 +31,7 @@ async function runInventory(opts: InventoryOptions): Promise<void> {
 
   await applyVaultOptions(opts);
   const inv = await loadInventory(opts.inventory, { playbookDir: opts.playbookDir });
+  for (const warning of inv.warnings ?? []) warn(`[WARNING]: ${warning}`);
   const view: InventoryView = {};
   if (opts.limit !== undefined) view.hosts = new Set(applyLimit(inv, inv.groupHosts('all'), opts.limit, { warn }));
 

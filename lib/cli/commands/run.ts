@@ -12,6 +12,7 @@ import type { RunInput, RunPlan } from '../../plan/plan.js';
 import { PlaybookErrors, displayPath, loadPlaybook } from '../../playbook/load.js';
 import { registerDeclaredSecrets } from '../../secrets/declared.js';
 import { maskSecrets } from '../../secrets/masker.js';
+import { setLookupFolders } from '../../vars/lookups.js';
 import { parseExtraVars } from '../../vars/extra-vars.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
 import {
@@ -95,6 +96,9 @@ async function load(playbookArg: string, flags: RunFlags, io: RunIO): Promise<Ru
     return ExitCode.ok;
   }
   const inventory = await loadInventory(flags.inventory, { playbookDir: playbook.dir });
+  for (const warning of inventory.warnings ?? []) io.err(`[WARNING]: ${warning}`);
+  // lookup('file', …) and lookup('pipe', …) work from the playbook's folder, as in Ansible.
+  setLookupFolders([playbook.dir]);
   registerDeclaredSecrets(playbook, inventory, extra.vars);
   const limit = limitPattern(flags.limit);
   return {

@@ -8,7 +8,7 @@ import type { ModuleResult } from '../../modules/module.js';
 import type { HostState } from '../host-state.js';
 import type { Reporter } from '../reporter.js';
 import type { StepBody, StepOptions, StepResult, StepReturn } from '../role-api.js';
-import { shouldRun, type TagFilter } from '../tags.js';
+import { shouldRunTags, type StepTags, type TagFilter } from '../tags.js';
 
 /** The step a role is inside now: what ran in it so far. */
 export interface OpenStep {
@@ -21,8 +21,8 @@ export interface OpenStep {
 
 export interface StepsEnv {
   role: string;
-  /** Play tags, role entry tags and the role name. */
-  roleTags: readonly string[];
+  /** A step's tags from its own: play tags, role entry tags, its own, and the role name (tags.ts). */
+  tagsOf(own: readonly string[]): StepTags;
   tags: TagFilter;
   check: boolean;
   reporter: Reporter;
@@ -72,7 +72,7 @@ export class Steps {
     const occurrence = (this.seen.get(name) ?? 0) + 1;
     this.seen.set(name, occurrence);
     if (!this.started) this.started = this.env.startAt!(name);
-    if (!this.started || !shouldRun([...this.env.roleTags, ...(options.tags ?? [])], this.env.tags)) return NOT_SELECTED;
+    if (!this.started || !shouldRunTags(this.env.tagsOf(options.tags ?? []), this.env.tags)) return NOT_SELECTED;
     if (options.throttle !== undefined && options.when !== false && this.env.throttle) {
       const { throttle, ...rest } = options;
       return this.env.throttle(name, throttle, () => this.gated(name, rest, body, occurrence));
