@@ -21,8 +21,8 @@ export interface RunOptions {
   output: 'auto' | 'plain' | 'json';
   hostKeyChecking: HostKeyChecking;
   becomePassword?: string;
-  /** Where failed/unreachable hosts are written (default: PLAYBOOK.retry in the current folder). */
-  retryFile?: string;
+  /** Where failed/unreachable hosts are written (default: PLAYBOOK.retry in the current folder; false: nowhere, as `steer exec`). */
+  retryFile?: string | false;
   /** The -i arguments, as given (ansible_inventory_sources). */
   inventorySources: string[];
   /** Run notified handlers even on hosts that failed (--force-handlers). */

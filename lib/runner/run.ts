@@ -43,7 +43,7 @@ async function report(run: RunState, reporter: Reporter, interrupted: boolean, d
   const failed = hosts.filter((h) => h.status === 'failed').map((h) => h.name);
   const unreachable = hosts.filter((h) => h.status === 'unreachable').map((h) => h.name);
   let retryFile: string | undefined;
-  if (failed.length + unreachable.length > 0) {
+  if (failed.length + unreachable.length > 0 && options.retryFile !== false) {
     const pb = playbook.path;
     // Where the user runs steer, never beside the playbook: that may be steer's own playbooks/.
     retryFile = options.retryFile ?? resolve(`${basename(pb, extname(pb))}.retry`);

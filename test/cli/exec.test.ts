@@ -1,7 +1,7 @@
 // `steer exec`: ad-hoc commands and module calls on "hosts" that run on the controller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseModuleArgs } from '../../lib/cli/commands/exec.js';
@@ -23,6 +23,9 @@ test('a failing command fails its host (exit 2) and still shows what it printed;
   assert.match(r.stdout, /failed: \[h2\] ad-hoc : \$ echo oops >&2; exit 3 => command failed \(exit 3\)/);
   assert.match(r.stdout, /\[h2\]\n  oops\n/);
   assert.doesNotMatch(r.stdout, /\[h1\]/);
+  // Ad-hoc runs write no retry file (once, a rename put a plain file in place of /dev/null).
+  assert.doesNotMatch(r.stdout, /to retry, use/);
+  assert.ok(lstatSync('/dev/null').isCharacterDevice());
 });
 
 test('a module call: -m file -a k=v, with --check and --diff', async (t) => {

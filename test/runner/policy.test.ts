@@ -2,9 +2,10 @@
 // serial batches, any_errors_fatal, max_fail_percentage, and a clean stop on SIGINT/SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeRetryFile } from '../../lib/runner/retry-file.js';
 import { recapOf, repoRoot, runSteer } from '../support/steer-cli.js';
 
 const dir = join(repoRoot, 'test/fixtures/policy');
@@ -133,4 +134,12 @@ test('the retry file goes to the current folder by default, never beside the pla
     assert.equal(recapOf(r.events).retryFile, join(out, 'percentage.retry'));
     assert.equal(readFileSync(join(out, 'percentage.retry'), 'utf8'), 'h2\n');
     assert.equal(existsSync(join(dir, 'percentage.retry')), false);
+  }));
+
+test('a retry file path that is a device is written in place, never replaced by a rename', () =>
+  withOut(async (out) => {
+    writeRetryFile('/dev/null', ['h1']);
+    assert.ok(lstatSync('/dev/null').isCharacterDevice(), '/dev/null is still a device');
+    writeRetryFile(join(out, 'x.retry'), ['h2', 'h1']);
+    assert.equal(readFileSync(join(out, 'x.retry'), 'utf8'), 'h2\nh1\n');
   }));

@@ -113,8 +113,8 @@ async function execCommand(pattern: string, command: string[], flags: ExecFlags)
       hostKeyChecking: parseHostKeyChecking(flags.hostKeyChecking),
       inventorySources: flags.inventory,
       ...(limit !== undefined ? { limit } : {}),
-      // Ad-hoc runs leave no retry file behind unless asked: they are quick questions.
-      retryFile: '/dev/null',
+      // Ad-hoc runs leave no retry file behind: they are quick questions.
+      retryFile: false,
     },
   });
   if (plan.plays[0]!.hosts.length === 0) throw new UserError(`host pattern '${pattern}' matches no host of the inventory`, 'NO_HOSTS');
