@@ -55,3 +55,15 @@ export class TransferError extends SteerError {
     this.name = 'TransferError';
   }
 }
+
+/** A command printed more than the output cap (OUTPUT_LIMIT_BYTES): it was stopped. */
+export class OutputLimitError extends SteerError {
+  constructor(
+    readonly host: string,
+    readonly limitBytes: number,
+    message: string,
+  ) {
+    super(message, 'OUTPUT_LIMIT', ExitCode.hostFailed);
+    this.name = 'OutputLimitError';
+  }
+}

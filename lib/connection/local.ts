@@ -140,6 +140,10 @@ export class LocalConnection implements Connection {
         stderr: child.stderr,
         destroy: () => {
           child.stdin.end();
+          // Background children of a command may hold the pipes: closing them makes their
+          // writes fail (as sshd does when a channel closes) instead of feeding a dead session.
+          child.stdout.destroy();
+          child.stderr.destroy();
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         },
         onClose: (listener) => (exited ? listener() : listeners.push(listener)),
@@ -150,6 +154,7 @@ export class LocalConnection implements Connection {
         becomeUser,
         becomePassword: this.options.becomePassword,
         explainLoss: async () => new Error(`${this.host}: the local shell exited unexpectedly`),
+        log: (l) => this.log(l),
       },
     );
   }

@@ -122,7 +122,8 @@ export class ShellPool {
         }
         continue;
       }
-      const idle = this.entries.find((e) => e.key === w.key && !e.busy);
+      // A retired shell stays listed until its close is heard of; it is never handed out again.
+      const idle = this.entries.find((e) => e.key === w.key && !e.busy && !e.session.isClosed);
       if (idle) {
         idle.busy = true;
         this.take(w);
@@ -144,7 +145,7 @@ export class ShellPool {
 
   /** Closes one idle shell of another key to free its slot. */
   private evictIdle(forKey: string | undefined): boolean {
-    const victim = this.entries.find((e) => !e.busy && e.key !== forKey);
+    const victim = this.entries.find((e) => !e.busy && e.key !== forKey && !e.session.isClosed);
     if (!victim) return false;
     this.remove(victim.session);
     victim.session.close();

@@ -361,7 +361,7 @@ export class SshConnection implements Connection {
             onClose: (listener) => channel.once('close', listener),
           },
           start,
-          { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss() },
+          { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss(), log: (l) => this.log(l) },
         ).catch(async (error: Error) => {
           throw this.state === 'ready' ? error : await this.explainLoss();
         }),

@@ -10,6 +10,7 @@ import type { Vars } from '../inventory/inventory.js';
 import { executeModule } from '../modules/execute.js';
 import { modules, type ModuleCalls } from '../modules/index.js';
 import type { ModuleContext, ModuleResult } from '../modules/module.js';
+import { PROBE_TIMEOUT_MS } from '../modules/probe.js';
 import type { RoleRef } from '../playbook/playbook.js';
 import { registerSecretsIn, Secret } from '../secrets/masker.js';
 import type { HostState } from './host-state.js';
@@ -141,7 +142,8 @@ export async function runRoleOnHost(
       const r = await runOn(target, command, {
         stdin,
         become: options.become ?? env.play.become,
-        timeoutMs: options.timeoutMs,
+        // Probes only read: one that hangs is killed (PROBE_TIMEOUT_MS) unless it asks for longer.
+        timeoutMs: options.timeoutMs ?? (mutating ? undefined : PROBE_TIMEOUT_MS),
         noLog: options.noLog,
       });
       if (mutating) {
