@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Command, sh } from '../lib/command/command.js';
 import type { Connection } from '../lib/connection/connection.js';
-import { probeCommand } from '../lib/modules/probe.js';
+import { PROBE_TIMEOUT_MS, probeCommand } from '../lib/modules/probe.js';
 import { fileSections } from '../lib/modules/file-state.js';
 import { startSshd } from '../test/support/sshd.js';
 import { sshTo } from '../test/connection/helpers.js';
@@ -45,7 +45,7 @@ try {
   const costs = [
     await measure(conn, '`true`', () => conn.run(sh`true`)),
     await measure(conn, '`true` with a timeout', () => conn.run(sh`true`, { timeoutMs: 60_000 })),
-    await measure(conn, 'file probe (stat + content)', () => conn.run(probe)),
+    await measure(conn, 'file probe (stat + content), as modules run it', () => conn.run(probe, { timeoutMs: PROBE_TIMEOUT_MS })),
     await measure(conn, 'put (inline, 10 bytes)', (i) => conn.put(target, `key=${i}\n`)),
   ];
   console.log(`| command (${N} in a row, loopback sshd) | ms per command | processes forked on the host |`);

@@ -27,6 +27,12 @@ export class BecomeError extends SteerError {
   constructor(
     readonly host: string,
     message: string,
+    /**
+     * sudo said no (a rejected password, no password, a user not allowed): asking again cannot
+     * succeed, and each wrong password counts towards pam_faillock's lock. The connection does not
+     * ask again for that user.
+     */
+    readonly refused = false,
   ) {
     super(message, 'BECOME_FAILED', ExitCode.hostFailed);
     this.name = 'BecomeError';

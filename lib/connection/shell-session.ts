@@ -118,7 +118,7 @@ export class ShellSession {
           stderr = stderr.replace(start.prompt, '');
           prompts++;
           if (prompts > 1 || options.becomePassword === undefined) {
-            finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}`));
+            finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}; steer will not try it again on this host`, true));
             return;
           }
           transport.stdin.write(options.becomePassword + '\n');
@@ -128,8 +128,10 @@ export class ShellSession {
       transport.stderr.on('data', onData);
       transport.stdout.on('data', onOut);
       transport.onClose(() => {
+        // sudo exited before the shell started: it refused (the connection's loss is told apart
+        // by the caller, which asks explainLoss).
         const said = clean(stderr, start);
-        finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`));
+        finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`, true));
       });
     });
   }
@@ -263,8 +265,8 @@ export class ShellSession {
   }
 }
 
-function startError(options: SessionOptions, message: string): Error {
-  return options.becomeUser === undefined ? new Error(message) : new BecomeError(options.host, message);
+function startError(options: SessionOptions, message: string, refused = false): Error {
+  return options.becomeUser === undefined ? new Error(message) : new BecomeError(options.host, message, refused);
 }
 
 /** sudo's last words, without our tokens. */

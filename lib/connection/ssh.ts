@@ -6,7 +6,7 @@ import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type Connect
 import { sh, type Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
-import { HostKeyError, TransferError, UnreachableError } from './errors.js';
+import { BecomeError, HostKeyError, TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { KnownHosts, checkHostKey, knownHostsName, type HostKeyChecking } from './known-hosts.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
@@ -363,7 +363,14 @@ export class SshConnection implements Connection {
           start,
           { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss(), log: (l) => this.log(l) },
         ).catch(async (error: Error) => {
-          throw this.state === 'ready' ? error : await this.explainLoss();
+          if (this.state !== 'ready') throw await this.explainLoss();
+          // sudo exiting looks like a dropped connection for a moment: a refusal is only recorded
+          // (and never asked again) when the connection is still there.
+          if (error instanceof BecomeError && error.refused) {
+            const loss = await this.explainLoss();
+            if (loss instanceof UnreachableError) throw loss;
+          }
+          throw error;
         }),
       async (error: Error) => {
         if (this.state !== 'ready') throw await this.explainLoss();
