@@ -2,6 +2,7 @@
 // run through persistent remote shells (see shell-session.ts, framing.ts), at most `maxChannels`
 // channels at once (below sshd's MaxSessions), large uploads over one lazily opened SFTP session.
 import { existsSync, readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig, type SFTPWrapper, type ServerHostKeyAlgorithm } from 'ssh2';
 import { sh, type Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
@@ -9,6 +10,7 @@ import type { Connection, PutOptions, RunOptions, RunResult } from './connection
 import { BecomeError, HostKeyError, TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { KnownHosts, checkHostKey, knownHostsName, type HostKeyChecking } from './known-hosts.js';
+import { startProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
 import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
 import type { SshEndpoint, SshTarget } from './ssh-target.js';
@@ -55,6 +57,8 @@ export class SshConnection implements Connection {
   private connecting: Promise<void> | undefined;
   private client: Client | undefined;
   private jumpClients: Client[] = [];
+  /** The running ProxyCommand of the first hop, if the config asks for one. */
+  private proxy: ProxyProcess | undefined;
   private lostError: UnreachableError | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly pool: ShellPool;
@@ -223,11 +227,16 @@ export class SshConnection implements Connection {
   private async open(timeoutMs: number): Promise<void> {
     const hops: SshEndpoint[] = [...this.target.jumps, this.target];
     const opened: Client[] = [];
+    this.stopProxy();
     try {
-      let sock: ClientChannel | undefined;
+      let sock: Duplex | undefined;
       for (const [i, hop] of hops.entries()) {
-        const via = i > 0 ? ` via ${hops[i - 1]!.hostName}` : '';
+        const via = i > 0 ? ` via ${hops[i - 1]!.hostName}` : hop.proxyCommand ? ` via ProxyCommand ${hop.proxyCommand}` : '';
         this.log(`${this.host}: connecting to ${hop.user}@${hop.hostName}:${hop.port}${via}`);
+        if (i === 0 && hop.proxyCommand) {
+          this.proxy = startProxyCommand(hop.proxyCommand);
+          sock = this.proxy.sock;
+        }
         const client = await this.openClient(hop, timeoutMs, sock);
         opened.push(client);
         const next = hops[i + 1];
@@ -235,6 +244,7 @@ export class SshConnection implements Connection {
       }
     } catch (error) {
       for (const c of opened) c.end();
+      this.stopProxy();
       throw error;
     }
     const client = opened.pop()!;
@@ -266,7 +276,12 @@ export class SshConnection implements Connection {
     );
   }
 
-  private openClient(hop: SshEndpoint, timeoutMs: number, sock?: ClientChannel): Promise<Client> {
+  private stopProxy(): void {
+    this.proxy?.stop();
+    this.proxy = undefined;
+  }
+
+  private openClient(hop: SshEndpoint, timeoutMs: number, sock?: Duplex): Promise<Client> {
     const client = new SshClient();
     const knownHosts = this.options.hostKeyChecking === 'off' ? undefined : KnownHosts.load(this.target.knownHostsPath);
     const knownTypes = knownHosts?.knownKeyTypes(knownHostsName(hop.hostName, hop.port)) ?? [];
@@ -299,7 +314,10 @@ export class SshConnection implements Connection {
         if (settled) return;
         settled = true;
         client.end();
-        reject(keyError ?? new UnreachableError(this.host, `cannot connect to ${hop.user}@${hop.hostName}:${hop.port}: ${message}`));
+        const failed = (proxy: string) => reject(keyError ?? new UnreachableError(this.host, `cannot connect to ${hop.user}@${hop.hostName}:${hop.port}${proxy}: ${message}`));
+        const proxy = hop.proxyCommand ? this.proxy : undefined;
+        if (!proxy) failed('');
+        else void proxy.said().then((said) => failed(` (through ProxyCommand ${hop.proxyCommand}${said ? `, which said: ${said}` : ''})`));
       };
       client.once('ready', () => {
         settled = true;
@@ -426,6 +444,7 @@ export class SshConnection implements Connection {
     this.pool.fail(error);
     client?.end();
     for (const c of this.jumpClients.splice(0)) c.end();
+    this.stopProxy();
     if (this.state === 'ready' || this.state === 'connecting') this.state = 'lost';
     for (const w of this.lostWaiters.splice(0)) w();
   }
