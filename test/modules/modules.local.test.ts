@@ -111,8 +111,17 @@ test('command: creates guards it; stdin reaches it', async () => {
 
 test('wait: for a file that appears', async () => {
   const flag = join(dir, 'ready');
-  setTimeout(() => writeFileSync(flag, ''), 150);
-  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 5000 }, context(false));
+  // The file appears once the probe has seen it missing (however slow the machine is).
+  let runs = 0;
+  const watched: ModuleContext = {
+    ...context(false),
+    run: async (command, options) => {
+      const r = await connection.run(command, options);
+      if (++runs === 1) setTimeout(() => writeFileSync(flag, ''), 50);
+      return r;
+    },
+  };
+  const result = await executeModule(modules.wait, { path: flag, intervalMs: 20, timeoutMs: 5000 }, watched);
   assert.equal(result.changed, false);
   assert.ok((result.data?.waitedMs ?? 0) > 0);
 });
