@@ -11,6 +11,7 @@
 // The check is a shell builtin (`kill -0`), so it forks nothing.
 import { randomBytes } from 'node:crypto';
 import { quote } from '../command/command.js';
+import { HOST_FUNCTIONS } from './host-functions.js';
 
 /** Lines the shell runs once, before the first command. */
 export const SHELL_PRELUDE =
@@ -18,7 +19,8 @@ export const SHELL_PRELUDE =
   // /dev/null so bash's job notices ("Terminated", "Killed") never leak into a command's stderr.
   // Job control (-m) gives every command its own process group, which a timeout kills as a whole.
   // fd 4 is a pipe nobody writes to: `read -t N -u 4` is a sleep that forks nothing (watchdogs).
-  'exec 3>&2 2>/dev/null 4<> <(:); set -m; export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n';
+  // Then the functions that reach paths safely (host-functions.sh).
+  'exec 3>&2 2>/dev/null 4<> <(:); set -m; export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n' + HOST_FUNCTIONS;
 
 /** Grace between SIGTERM and SIGKILL when a command times out. */
 export const KILL_GRACE_SECONDS = 2;

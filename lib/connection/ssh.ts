@@ -17,12 +17,14 @@ import type { SshEndpoint, SshTarget } from './ssh-target.js';
 import {
   GET_MISSING_CODE,
   INLINE_PUT_LIMIT,
+  PUT_TEMP_PREFIX,
   checkPutOptions,
   getCommand,
   putFromStdinCommand,
   putFromUploadCommand,
   putRenameCommand,
   siblingTempPath,
+  transferMessage,
 } from './transfer.js';
 
 // ssh2 is CommonJS: its named exports are only reachable through the default export under ESM.
@@ -112,13 +114,16 @@ export class SshConnection implements Connection {
     checkPutOptions(options);
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
+    const key = this.shellKey(become);
     this.log(`${this.host}: put ${remotePath} (${data.length} bytes${options.mode ? `, mode ${options.mode}` : ''})`);
     let result: RawResult;
     if (data.length <= INLINE_PUT_LIMIT) {
       result = await this.runRaw(putFromStdinCommand(remotePath, options).text, become, data);
     } else {
-      const asLogin = this.shellKey(become) === '';
-      const upload = asLogin ? siblingTempPath(remotePath, randomToken()) : `/tmp/.steer-put.${randomToken()}`;
+      const asLogin = key === '';
+      // SFTP writes as the login user: beside the target when that user writes it, else in /tmp,
+      // from where the become user copies it.
+      const upload = asLogin ? siblingTempPath(remotePath, randomToken()) : `/tmp/${PUT_TEMP_PREFIX}${randomToken()}`;
       await this.usable();
       const sftp = await this.sftp();
       try {
@@ -132,7 +137,7 @@ export class SshConnection implements Connection {
       result = await this.runRaw(finish.text, become);
       if (result.code !== 0) sftp.unlink(upload, () => {});
     }
-    if (result.code !== 0) throw new TransferError(this.host, `put ${remotePath}: ${result.stderr.toString('utf8').trim() || `exit ${result.code}`}`);
+    if (result.code !== 0) throw new TransferError(this.host, `put ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
   }
 
   async get(remotePath: string, options: { become?: boolean; becomeUser?: string } = {}): Promise<Buffer | undefined> {
@@ -140,7 +145,7 @@ export class SshConnection implements Connection {
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
     const result = await this.runRaw(getCommand(remotePath).text, become);
     if (result.code === GET_MISSING_CODE) return undefined;
-    if (result.code !== 0) throw new TransferError(this.host, `get ${remotePath}: ${result.stderr.toString('utf8').trim() || `exit ${result.code}`}`);
+    if (result.code !== 0) throw new TransferError(this.host, `get ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
     return result.stdout;
   }
 
