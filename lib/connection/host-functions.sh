@@ -197,20 +197,28 @@ __steer_mkdir() {
   __steer_walk "$1/" 1 1 || __steer_fail 97
 }
 
-# __steer_put PATH TOKEN MODE OWNER GROUP [UPLOAD [SIBLING]]: writes stdin (or the file
+# __steer_sweep: removes this user's `.steer-put.*` temp files in the current folder that nobody
+# has written for 10 minutes (left by a killed upload). Regular files only, never followed.
+__steer_sweep() {
+  find . -maxdepth 1 -name '.steer-put.*' -type f -uid "$EUID" -mmin +10 -delete 2>/dev/null
+  return 0
+}
+
+# __steer_put PATH TOKEN SWEEP MODE OWNER GROUP [UPLOAD [SIBLING]]: writes stdin (or the file
 # UPLOAD) to PATH atomically: a new temp file (O_EXCL, in the pinned folder) gets the content, the
 # mode and owner (as asked, else those of the file it replaces, else the umask default) through its
 # fd, then is renamed over the name — which replaces an untrusted symlink instead of writing
 # through it. SIBLING=1: UPLOAD is already a temp file in that folder; it is renamed, not copied.
 __steer_put() {
-  local path=$1 t=.steer-put.$2 mode=$3 owner=$4 group=$5 upload=$6 s
+  local path=$1 t=.steer-put.$2 mode=$4 owner=$5 group=$6 upload=$7 s
   __steer_walk "$path" 1 0 || { __steer_fail 97; return; }
   if [ "$__steer_name" = . ] || { [ -d "$__steer_name" ] && [ ! -L "$__steer_name" ]; }; then
     __steer_error="$path is a folder"
     __steer_fail 97
     return
   fi
-  if [ "$7" = 1 ]; then
+  [ "$3" = 1 ] && __steer_sweep
+  if [ "$8" = 1 ]; then
     t=${upload##*/}
     exec 6<"$t" || return 97
     if [ -L "$t" ] || ! [ -f "$t" ] || ! [ "$t" -ef /proc/self/fd/6 ]; then

@@ -11,7 +11,7 @@ import type { Connection, PutOptions, RunOptions, RunResult } from './connection
 import { TransferError, UnreachableError } from './errors.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
 import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
-import { GET_MISSING_CODE, INLINE_PUT_LIMIT, checkPutOptions, getCommand, putFromStdinCommand, putFromUploadCommand, transferMessage } from './transfer.js';
+import { GET_MISSING_CODE, INLINE_PUT_LIMIT, SweptFolders, checkPutOptions, getCommand, putFromStdinCommand, putFromUploadCommand, transferMessage } from './transfer.js';
 
 export interface LocalOptions {
   becomeUser?: string;
@@ -27,6 +27,7 @@ export class LocalConnection implements Connection {
   private readonly pool: ShellPool;
   private closed = false;
   private readonly user = userInfo().username;
+  private readonly swept = new SweptFolders();
 
   constructor(
     readonly host: string,
@@ -60,15 +61,16 @@ export class LocalConnection implements Connection {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     this.log(`${this.host}: put ${path} (${data.length} bytes)`);
     const key = this.becomeOf(options);
+    const extra = { sweep: this.swept.first(key, path) };
     let r: RawResult;
     if (key !== '' || data.length <= INLINE_PUT_LIMIT) {
-      r = await this.runRaw(putFromStdinCommand(path, options).text, key, data);
+      r = await this.runRaw(putFromStdinCommand(path, options, extra).text, key, data);
     } else {
       const dir = await mkdtemp(join(tmpdir(), 'steer-put-'));
       try {
         const upload = join(dir, 'content');
         await writeFile(upload, data, { mode: 0o600 });
-        r = await this.runRaw(putFromUploadCommand(upload, path, options).text, key);
+        r = await this.runRaw(putFromUploadCommand(upload, path, options, extra).text, key);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -18,12 +18,14 @@ import {
   GET_MISSING_CODE,
   INLINE_PUT_LIMIT,
   PUT_TEMP_PREFIX,
+  SweptFolders,
   checkPutOptions,
   getCommand,
   putFromStdinCommand,
   putFromUploadCommand,
   putRenameCommand,
   siblingTempPath,
+  sweepCommand,
   transferMessage,
 } from './transfer.js';
 
@@ -65,6 +67,7 @@ export class SshConnection implements Connection {
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly pool: ShellPool;
   private readonly lostWaiters: (() => void)[] = [];
+  private readonly swept = new SweptFolders();
 
   constructor(
     readonly target: SshTarget,
@@ -115,16 +118,18 @@ export class SshConnection implements Connection {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
     const key = this.shellKey(become);
+    const extra = { sweep: this.swept.first(key, remotePath) };
     this.log(`${this.host}: put ${remotePath} (${data.length} bytes${options.mode ? `, mode ${options.mode}` : ''})`);
     let result: RawResult;
     if (data.length <= INLINE_PUT_LIMIT) {
-      result = await this.runRaw(putFromStdinCommand(remotePath, options).text, become, data);
+      result = await this.runRaw(putFromStdinCommand(remotePath, options, extra).text, become, data);
     } else {
       const asLogin = key === '';
-      // SFTP writes as the login user: beside the target when that user writes it, else in /tmp,
-      // from where the become user copies it.
+      // SFTP writes as the login user: beside the target when that user writes it, else in /tmp
+      // (swept of this user's stale uploads the first time), from where the become user copies it.
       const upload = asLogin ? siblingTempPath(remotePath, randomToken()) : `/tmp/${PUT_TEMP_PREFIX}${randomToken()}`;
       await this.usable();
+      if (!asLogin && this.swept.first('', '/tmp/x')) await this.runRaw(sweepCommand('/tmp').text, undefined);
       const sftp = await this.sftp();
       try {
         await new Promise<void>((resolve, reject) => sftp.writeFile(upload, data, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
@@ -133,7 +138,7 @@ export class SshConnection implements Connection {
         const hint = await this.uploadFailureHint(upload, data.length).catch(() => undefined);
         throw new TransferError(this.host, `put ${remotePath}: upload over SFTP failed: ${(error as Error).message}${hint ? ` (${hint})` : ''}`);
       }
-      const finish = asLogin ? putRenameCommand(upload, remotePath, options) : putFromUploadCommand(upload, remotePath, options);
+      const finish = asLogin ? putRenameCommand(upload, remotePath, options, extra) : putFromUploadCommand(upload, remotePath, options, extra);
       result = await this.runRaw(finish.text, become);
       if (result.code !== 0) sftp.unlink(upload, () => {});
     }

@@ -2,7 +2,9 @@
 // functions (host-functions.sh __steer_put / __steer_get). A put writes a new temp file in the
 // target's real folder (same file system, so the final rename is atomic), gives it its mode and
 // owner through its file descriptor, then renames it over the name: an untrusted symlink there is
-// replaced, never written through. Any failure removes the temp file.
+// replaced, never written through. Any failure removes the temp file; a put killed half-way
+// leaves one, which a later put into the same folder sweeps (`.steer-put.*`, the writing user's
+// own, untouched for 10 minutes).
 import { Command, sh } from '../command/command.js';
 import type { PutOptions } from './connection.js';
 import { randomToken } from './framing.js';
@@ -29,10 +31,12 @@ export function checkPutOptions(options: PutOptions): void {
 export interface PutCommandOptions {
   /** Names the temp file (random by default). */
   token?: string;
+  /** Also sweep stale temp files of earlier, killed puts from the target's folder. */
+  sweep?: boolean;
 }
 
 function putArgs(path: string, options: PutOptions, extra: PutCommandOptions): string[] {
-  return [path, extra.token ?? randomToken(), options.mode ?? '', options.owner ?? '', options.group ?? ''];
+  return [path, extra.token ?? randomToken(), extra.sweep ? '1' : '0', options.mode ?? '', options.owner ?? '', options.group ?? ''];
 }
 
 /** Writes stdin to the target atomically. */
@@ -50,6 +54,11 @@ export function putRenameCommand(upload: string, path: string, options: PutOptio
   return sh`__steer_put ${putArgs(path, options, extra)} ${upload} 1 || { s=$?; rm -f -- ${upload}; exit $s; }`;
 }
 
+/** Removes stale temp files of killed puts from `folder` (see __steer_sweep). */
+export function sweepCommand(folder: string): Command {
+  return sh`__steer_walk ${`${folder}/`} 1 0 && __steer_sweep`;
+}
+
 export function getCommand(path: string): Command {
   return sh`__steer_get ${path}`;
 }
@@ -61,8 +70,29 @@ export function siblingTempPath(path: string, token: string): string {
   return `${dir === '/' ? '' : dir}/${PUT_TEMP_PREFIX}${token}`;
 }
 
+/** The folder a path is in, as written (for remembering which folders were swept). */
+export function folderOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
 /** A failed put/get's stderr as a message (the host functions start theirs with "steer: "). */
 export function transferMessage(stderr: string, code: number): string {
   return stderr.trim().replace(/^steer: /, '') || `exit ${code}`;
 }
 
+/**
+ * Which folders a connection has swept already (per user): the first put into a folder sweeps it,
+ * later ones skip the `find` (one process less per put).
+ */
+export class SweptFolders {
+  private readonly seen = new Set<string>();
+
+  /** True the first time `user` writes into the folder of `path`. */
+  first(user: string, path: string): boolean {
+    const key = `${user}\0${folderOf(path)}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+}
