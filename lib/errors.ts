@@ -108,6 +108,12 @@ export class BecomeError extends HostError {
   constructor(
     readonly host: string,
     message: string,
+    /**
+     * sudo said no (a rejected password, no password, a user not allowed): asking again cannot
+     * succeed, and each wrong password counts towards pam_faillock's lock. The connection does not
+     * ask again for that user.
+     */
+    readonly refused = false,
   ) {
     super(message, 'BECOME_FAILED');
     this.name = 'BecomeError';
@@ -134,6 +140,18 @@ export class TransferError extends HostError {
   ) {
     super(message, 'FILE_TRANSFER_FAILED');
     this.name = 'TransferError';
+  }
+}
+
+/** A command printed more than the output cap (OUTPUT_LIMIT_BYTES): it was stopped. */
+export class OutputLimitError extends HostError {
+  constructor(
+    readonly host: string,
+    readonly limitBytes: number,
+    message: string,
+  ) {
+    super(message, 'OUTPUT_LIMIT');
+    this.name = 'OutputLimitError';
   }
 }
 

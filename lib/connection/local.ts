@@ -1,17 +1,17 @@
 // ansible_connection: local — the controller itself. Commands go through the same persistent,
 // framed bash shells as over ssh (child processes instead of channels), so stdout/stderr/exit
-// status, stdin, timeouts and become behave identically. Plain put/get use the file system.
+// status, stdin, timeouts, become and the rules for paths (put/get) behave identically.
 import { spawn } from 'node:child_process';
-import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
 import { TransferError, UnreachableError } from './errors.js';
-import { randomToken } from './framing.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
 import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
-import { GET_MISSING_CODE, checkPutOptions, getCommand, putFromStdinCommand, siblingTempPath } from './transfer.js';
+import { GET_MISSING_CODE, INLINE_PUT_LIMIT, SweptFolders, checkPutOptions, getCommand, putFromStdinCommand, putFromUploadCommand, transferMessage } from './transfer.js';
 
 export interface LocalOptions {
   becomeUser?: string;
@@ -27,6 +27,7 @@ export class LocalConnection implements Connection {
   private readonly pool: ShellPool;
   private closed = false;
   private readonly user = userInfo().username;
+  private readonly swept = new SweptFolders();
 
   constructor(
     readonly host: string,
@@ -50,52 +51,38 @@ export class LocalConnection implements Connection {
     return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), code: raw.code };
   }
 
+  /**
+   * Writes through the shell like the ssh connection (host-functions.sh __steer_put): the same
+   * symlink rules hold on the controller, where other users may plant links too. Large content as
+   * the shell's own user goes through a private temp file instead of stdin.
+   */
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
     checkPutOptions(options);
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     this.log(`${this.host}: put ${path} (${data.length} bytes)`);
     const key = this.becomeOf(options);
-    if (key !== '' || options.owner !== undefined || options.group !== undefined) {
-      const r = await this.runRaw(putFromStdinCommand(path, options).text, key, data);
-      if (r.code !== 0) throw new TransferError(this.host, `put ${path}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
-      return;
-    }
-    const temp = siblingTempPath(path, randomToken());
-    try {
-      const handle = await open(temp, 'wx', 0o600);
+    const extra = { sweep: this.swept.first(key, path) };
+    let r: RawResult;
+    if (key !== '' || data.length <= INLINE_PUT_LIMIT) {
+      r = await this.runRaw(putFromStdinCommand(path, options, extra).text, key, data);
+    } else {
+      const dir = await mkdtemp(join(tmpdir(), 'steer-put-'));
       try {
-        await handle.writeFile(data);
-        await handle.sync();
+        const upload = join(dir, 'content');
+        await writeFile(upload, data, { mode: 0o600 });
+        r = await this.runRaw(putFromUploadCommand(upload, path, options, extra).text, key);
       } finally {
-        await handle.close();
+        await rm(dir, { recursive: true, force: true });
       }
-      const old = await stat(path).catch(() => undefined);
-      const umask = process.umask();
-      const mode = options.mode ? parseInt(options.mode, 8) : old ? old.mode & 0o7777 : 0o666 & ~umask;
-      await chmod(temp, mode);
-      // Like the shell path: a replaced file keeps its owner when root writes it.
-      if (old && process.getuid?.() === 0) await chown(temp, old.uid, old.gid);
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw new TransferError(this.host, `put ${path}: ${(error as Error).message}`);
     }
+    if (r.code !== 0) throw new TransferError(this.host, `put ${path}: ${transferMessage(r.stderr.toString('utf8'), r.code)}`);
   }
 
   async get(path: string, options: { become?: boolean; becomeUser?: string } = {}): Promise<Buffer | undefined> {
-    const key = this.becomeOf(options);
-    if (key !== '') {
-      const r = await this.runRaw(getCommand(path).text, key);
-      if (r.code === GET_MISSING_CODE) return undefined;
-      if (r.code !== 0) throw new TransferError(this.host, `get ${path}: ${r.stderr.toString('utf8').trim()}`);
-      return r.stdout;
-    }
-    try {
-      return await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TransferError(this.host, `get ${path}: ${(error as Error).message}`);
-    }
+    const r = await this.runRaw(getCommand(path).text, this.becomeOf(options));
+    if (r.code === GET_MISSING_CODE) return undefined;
+    if (r.code !== 0) throw new TransferError(this.host, `get ${path}: ${transferMessage(r.stderr.toString('utf8'), r.code)}`);
+    return r.stdout;
   }
 
   async reconnect(): Promise<void> {
@@ -140,6 +127,10 @@ export class LocalConnection implements Connection {
         stderr: child.stderr,
         destroy: () => {
           child.stdin.end();
+          // Background children of a command may hold the pipes: closing them makes their
+          // writes fail (as sshd does when a channel closes) instead of feeding a dead session.
+          child.stdout.destroy();
+          child.stderr.destroy();
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         },
         onClose: (listener) => (exited ? listener() : listeners.push(listener)),
@@ -150,6 +141,7 @@ export class LocalConnection implements Connection {
         becomeUser,
         becomePassword: this.options.becomePassword,
         explainLoss: async () => new Error(`${this.host}: the local shell exited unexpectedly`),
+        log: (l) => this.log(l),
       },
     );
   }

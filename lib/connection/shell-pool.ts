@@ -2,6 +2,11 @@
 // goes to an idle shell of its user, else a new shell is opened while the connection has channel
 // slots left (sshd's MaxSessions caps sessions per connection), else it waits. The SFTP session
 // takes a slot from the same budget. An idle shell of another user is closed to make room.
+//
+// sudo is asked once at a time per user until a shell of that user has started, and never again
+// after it refused (BecomeError.refused): a wrong become password costs one failed attempt per
+// host and run, not one per step (pam_faillock locks an account after three).
+import { BecomeError } from './errors.js';
 import type { RawResult, ShellSession } from './shell-session.js';
 
 interface Waiter {
@@ -41,6 +46,10 @@ export class ShellPool {
   /** Bumped by fail(): slots handed out before belong to a dead connection. */
   private generation = 0;
   private failure: Error | undefined;
+  /** Users whose shell has started once on this connection (more may open in parallel). */
+  private readonly proven = new Set<string>();
+  /** Users sudo refused: every later request fails at once with the same error. */
+  private readonly refused = new Map<string, BecomeError>();
   readonly stats: PoolStats = { channels: 0, peakChannels: 0, shellsStarted: 0 };
 
   constructor(private readonly options: PoolOptions) {}
@@ -85,6 +94,8 @@ export class ShellPool {
 
   private acquire(key: string | undefined): Promise<ShellSession | undefined> {
     if (this.failure) return Promise.reject(this.failure);
+    const refused = key === undefined ? undefined : this.refused.get(key);
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       this.waiters.push({ key, resolve, reject });
       this.dispatch();
@@ -122,7 +133,8 @@ export class ShellPool {
         }
         continue;
       }
-      const idle = this.entries.find((e) => e.key === w.key && !e.busy);
+      // A retired shell stays listed until its close is heard of; it is never handed out again.
+      const idle = this.entries.find((e) => e.key === w.key && !e.busy && !e.session.isClosed);
       if (idle) {
         idle.busy = true;
         this.take(w);
@@ -134,6 +146,8 @@ export class ShellPool {
         promised.set(w.key, pending - 1);
         continue;
       }
+      // Until sudo has let one shell of this user in, ask it only once at a time.
+      if (w.key !== '' && !this.proven.has(w.key) && (this.opening.get(w.key) ?? 0) > 0) continue;
       if (this.used() < this.options.maxChannels || this.evictIdle(w.key)) this.startOpen(w.key);
     }
   }
@@ -144,7 +158,7 @@ export class ShellPool {
 
   /** Closes one idle shell of another key to free its slot. */
   private evictIdle(forKey: string | undefined): boolean {
-    const victim = this.entries.find((e) => !e.busy && e.key !== forKey);
+    const victim = this.entries.find((e) => !e.busy && e.key !== forKey && !e.session.isClosed);
     if (!victim) return false;
     this.remove(victim.session);
     victim.session.close();
@@ -163,6 +177,7 @@ export class ShellPool {
     this.options.open(key).then(
       (session) => {
         done();
+        this.proven.add(key);
         this.stats.shellsStarted++;
         if (this.failure) {
           session.close();
@@ -179,6 +194,7 @@ export class ShellPool {
       (error: Error) => {
         done();
         this.count();
+        if (error instanceof BecomeError && error.refused) this.refused.set(key, error);
         // Everyone waiting for this user would fail the same way (e.g. a wrong sudo password).
         for (const w of this.waiters.filter((x) => x.key === key)) {
           this.take(w);

@@ -2,8 +2,8 @@
 // time. Starting it is a small handshake: sudo may ask for the become password (its prompt is a
 // random token, so it is recognised on stderr); the shell then announces itself with a ready token.
 import type { Readable, Writable } from 'node:stream';
-import { BecomeError, CommandTimeoutError } from './errors.js';
-import { KILL_GRACE_SECONDS, MarkerScanner, SHELL_PRELUDE, frameCommand, randomToken } from './framing.js';
+import { BecomeError, CommandTimeoutError, OutputLimitError } from './errors.js';
+import { KILL_GRACE_SECONDS, MarkerScanner, OUTPUT_LIMIT_BYTES, SHELL_PRELUDE, frameCommand, randomToken } from './framing.js';
 
 /** The pipes of a started shell, whatever carries them. */
 export interface ShellTransport {
@@ -54,6 +54,10 @@ export interface SessionOptions {
   startTimeoutMs?: number;
   /** Explains why the shell vanished mid-command (e.g. UnreachableError when the connection died). */
   explainLoss(): Promise<Error>;
+  /** Bytes each stream of one command may print (default OUTPUT_LIMIT_BYTES). */
+  outputLimit?: number;
+  /** Told why a shell is retired (for -v output). */
+  log?(line: string): void;
 }
 
 interface InFlight {
@@ -114,7 +118,7 @@ export class ShellSession {
           stderr = stderr.replace(start.prompt, '');
           prompts++;
           if (prompts > 1 || options.becomePassword === undefined) {
-            finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}`));
+            finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}; steer will not try it again on this host`, true));
             return;
           }
           transport.stdin.write(options.becomePassword + '\n');
@@ -124,8 +128,10 @@ export class ShellSession {
       transport.stderr.on('data', onData);
       transport.stdout.on('data', onOut);
       transport.onClose(() => {
+        // sudo exited before the shell started: it refused (the connection's loss is told apart
+        // by the caller, which asks explainLoss).
         const said = clean(stderr, start);
-        finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`));
+        finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`, true));
       });
     });
   }
@@ -138,6 +144,7 @@ export class ShellSession {
     return this.current !== undefined;
   }
 
+  /** Called once the shell is closed or retired (it then takes no more commands). */
   onClosed(listener: () => void): void {
     if (this.closed) listener();
     else this.closeListeners.push(listener);
@@ -149,9 +156,10 @@ export class ShellSession {
     if (this.closed) return this.options.explainLoss().then((e) => Promise.reject(e));
     const frame = frameCommand(command, stdin, timeoutMs);
     return new Promise<RawResult>((resolve, reject) => {
+      const limit = this.options.outputLimit ?? OUTPUT_LIMIT_BYTES;
       const flight: InFlight = {
-        out: new MarkerScanner(frame.marker),
-        err: new MarkerScanner(frame.marker),
+        out: new MarkerScanner(frame.marker, limit),
+        err: new MarkerScanner(frame.marker, limit),
         timeoutToken: Buffer.from(`\n${frame.timeoutToken}\n`),
         timeoutMs,
         timers: [],
@@ -174,10 +182,13 @@ export class ShellSession {
     });
   }
 
+  /** Ends the shell; it takes no more commands from now on (listeners hear of it right after). */
   close(): void {
     if (this.closed) return;
+    this.closed = true;
     this.transport.stdin.end();
     this.transport.destroy();
+    queueMicrotask(() => this.notifyClosed());
   }
 
   /** Fails the running command at once with `error` and ends the shell. */
@@ -187,16 +198,41 @@ export class ShellSession {
   }
 
   private onData(stream: 'out' | 'err', chunk: Buffer): void {
+    if (this.closed) return;
     const flight = this.current;
-    if (!flight) return; // stray output of a process a previous command left running
-    const scanner = stream === 'out' ? flight.out : flight.err;
-    scanner.push(chunk);
-    if (!flight.out.result || !flight.err.result) return;
-    if (flight.timeoutMs !== undefined && flight.err.result.data.includes(flight.timeoutToken)) {
-      this.settle(undefined, this.timeoutError(flight.timeoutMs));
+    if (!flight) {
+      // Output while no command runs: a process an earlier command left behind. It could land in
+      // the next command's output, so this shell takes no more commands.
+      this.retire(`${chunk.length} bytes arrived between commands`);
       return;
     }
-    this.settle({ stdout: flight.out.result.data, stderr: flight.err.result.data, code: flight.out.result.code });
+    const scanner = stream === 'out' ? flight.out : flight.err;
+    scanner.push(chunk);
+    if (scanner.overflow) {
+      const limit = this.options.outputLimit ?? OUTPUT_LIMIT_BYTES;
+      const name = stream === 'out' ? 'stdout' : 'stderr';
+      this.abort(
+        new OutputLimitError(this.options.host, limit, `the command printed more than ${limit / 1024 / 1024} MiB on ${name} and was stopped (steer caps the output it captures per command)`),
+      );
+      return;
+    }
+    const out = flight.out.result;
+    const err = flight.err.result;
+    if (!out || !err) return;
+    if (flight.timeoutMs !== undefined && err.data.includes(flight.timeoutToken)) {
+      this.settle(undefined, this.timeoutError(flight.timeoutMs));
+    } else {
+      this.settle({ stdout: out.data, stderr: err.data, code: out.code });
+    }
+    if (out.stray || err.stray || flight.out.trailing > 0 || flight.err.trailing > 0) {
+      this.retire('the command left processes running that may still write to its output');
+    }
+  }
+
+  /** Closes a shell whose output can no longer be trusted to belong to the next command. */
+  private retire(why: string): void {
+    this.options.log?.(`${this.options.host}: retiring a shell: ${why}`);
+    this.close();
   }
 
   private settle(result: RawResult | undefined, error?: Error): void {
@@ -213,20 +249,24 @@ export class ShellSession {
   }
 
   private onTransportClose(): void {
-    if (this.closed) return;
-    this.closed = true;
     const flight = this.current;
     if (flight) {
       void this.options.explainLoss().then((error) => {
         if (this.current === flight) this.settle(undefined, error);
       });
     }
+    if (this.closed) return;
+    this.closed = true;
+    this.notifyClosed();
+  }
+
+  private notifyClosed(): void {
     for (const listener of this.closeListeners.splice(0)) listener();
   }
 }
 
-function startError(options: SessionOptions, message: string): Error {
-  return options.becomeUser === undefined ? new Error(message) : new BecomeError(options.host, message);
+function startError(options: SessionOptions, message: string, refused = false): Error {
+  return options.becomeUser === undefined ? new Error(message) : new BecomeError(options.host, message, refused);
 }
 
 /** sudo's last words, without our tokens. */

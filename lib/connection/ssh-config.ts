@@ -1,18 +1,55 @@
-// A small reader of OpenSSH's client config (~/.ssh/config) for what steer honours: HostName, User,
-// Port, IdentityFile, ProxyJump, UserKnownHostsFile. Like OpenSSH, the first value found for a
-// keyword wins (IdentityFile accumulates); Host patterns take * ? and !negation; Include works;
-// of Match only `all`, `host`, `originalhost` and `localuser` are understood (others never match).
+// A reader of OpenSSH's client config (~/.ssh/config) for what steer honours: HostName, User,
+// Port, IdentityFile, ProxyJump, ProxyCommand, UserKnownHostsFile. Like OpenSSH, the first value
+// found for a keyword wins (IdentityFile accumulates; ProxyJump and ProxyCommand exclude each
+// other); Host patterns take * ? and !negation; Include works; Match takes all, host, originalhost,
+// user, localuser and exec (run with sh, as ssh runs it).
+//
+// A keyword that would change where a connection goes or which host key is trusted, and that
+// steer does not implement (REFUSED), is an error when it applies to a host: it is never dropped
+// silently. The rest (session options: keepalives, ciphers, agent forwarding …) are ignored.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { UserError } from '../errors.js';
 
-type Condition =
-  | { kind: 'host'; patterns: string[] }
-  | { kind: 'match'; criteria: { name: string; negate: boolean; patterns: string[] }[] };
+/** Keywords steer applies (Host, Match and Include structure the file). */
+export const HONOURED_KEYWORDS = ['HostName', 'User', 'Port', 'IdentityFile', 'ProxyJump', 'ProxyCommand', 'UserKnownHostsFile'] as const;
+
+/**
+ * Keywords that change where the connection goes or which host key is accepted, which steer does
+ * not implement: using the config without them would connect somewhere else than `ssh` does.
+ * `harmless` is the value that changes nothing (then the keyword is accepted).
+ */
+export const REFUSED_KEYWORDS: Record<string, { name: string; why: string; harmless?: string[] }> = {
+  hostkeyalias: { name: 'HostKeyAlias', why: 'which known_hosts entry the host key is checked against' },
+  canonicalizehostname: { name: 'CanonicalizeHostname', why: 'the host name connected to', harmless: ['no'] },
+  addressfamily: { name: 'AddressFamily', why: 'which address of the host is used', harmless: ['any'] },
+  bindaddress: { name: 'BindAddress', why: 'the address the connection leaves from' },
+  bindinterface: { name: 'BindInterface', why: 'the interface the connection leaves from' },
+  proxyusefdpass: { name: 'ProxyUseFdpass', why: 'how the ProxyCommand hands over its connection', harmless: ['no'] },
+  globalknownhostsfile: { name: 'GlobalKnownHostsFile', why: 'which host keys are trusted' },
+  knownhostscommand: { name: 'KnownHostsCommand', why: 'which host keys are trusted' },
+};
+
+/** Match criteria steer cannot evaluate: a block under them is refused, not guessed. */
+const REFUSED_MATCH = new Set(['canonical', 'final', 'localnetwork', 'tagged']);
+
+type Criterion = { name: string; negate: boolean; patterns: string[]; command?: string };
+
+type Condition = { kind: 'host'; patterns: string[] } | { kind: 'match'; criteria: Criterion[]; at: Where };
+
+interface Where {
+  file: string;
+  line: number;
+}
 
 interface Directive {
   keyword: string;
   args: string[];
+  /** The value as written after the keyword (ProxyCommand is a whole command line). */
+  rest: string;
+  at: Where;
   /** All conditions (enclosing Include blocks, then its own block) must hold. */
   conditions: Condition[];
 }
@@ -25,7 +62,15 @@ export interface SshHostConfig {
   identityFiles: string[];
   /** The raw ProxyJump value ('none' is returned as undefined). */
   proxyJump?: string;
+  /** The ProxyCommand with its %tokens expanded ('none' is returned as undefined). */
+  proxyCommand?: string;
   userKnownHostsFiles: string[];
+}
+
+/** What is known of the connection before the config is read (ssh's command line: inventory). */
+export interface LookupGiven {
+  user?: string;
+  port?: number;
 }
 
 export class SshConfig {
@@ -45,31 +90,50 @@ export class SshConfig {
     return new SshConfig(parseText(text, path, [], 0));
   }
 
-  lookup(host: string): SshHostConfig {
-    const first = new Map<string, string[]>();
+  /**
+   * The config for `host` (the name ssh is given). Throws UserError (with file:line) for a refused
+   * keyword or Match criterion that applies to it, or a bad %token.
+   */
+  lookup(host: string, given: LookupGiven = {}): SshHostConfig {
+    const first = new Map<string, Directive>();
     const identityFiles: string[] = [];
     for (const d of this.directives) {
-      const hostName = first.get('hostname')?.[0];
-      if (!d.conditions.every((c) => holds(c, host, hostName))) continue;
+      const state = { host, hostName: first.get('hostname')?.args[0], user: given.user ?? first.get('user')?.args[0], port: given.port ?? portOf(first.get('port')) };
+      if (!d.conditions.every((c) => holds(c, state))) continue;
+      const refused = REFUSED_KEYWORDS[d.keyword];
+      if (refused && !refused.harmless?.includes(d.args[0]!.toLowerCase())) {
+        throw new UserError(
+          `${refused.name} is not supported by steer (it changes ${refused.why}); steer honours ${HONOURED_KEYWORDS.join(', ')} (docs/inventory.md)`,
+          'SSH_CONFIG_UNSUPPORTED',
+          d.at,
+        );
+      }
       if (d.keyword === 'identityfile') identityFiles.push(d.args[0]!);
-      else if (!first.has(d.keyword)) first.set(d.keyword, d.args);
+      else if ((d.keyword === 'proxyjump' || d.keyword === 'proxycommand') && (first.has('proxyjump') || first.has('proxycommand'))) continue;
+      else if (!first.has(d.keyword)) first.set(d.keyword, d);
     }
-    const user = first.get('user')?.[0];
-    const portText = first.get('port')?.[0];
-    const port = portText === undefined ? undefined : Number(portText);
-    const rawHostName = first.get('hostname')?.[0];
-    const hostName = rawHostName === undefined ? undefined : expandTokens(rawHostName, { h: host, n: host });
-    const tokens = { h: hostName ?? host, n: host, r: user ?? userInfo().username, p: String(port ?? 22) };
-    const jump = first.get('proxyjump')?.[0];
+    const user = given.user ?? first.get('user')?.args[0];
+    const port = portOf(first.get('port'));
+    const rawHostName = first.get('hostname');
+    const hostName = rawHostName === undefined ? undefined : expandTokens(rawHostName.args[0]!, { h: host, n: host }, rawHostName.at);
+    const tokens = { h: hostName ?? host, n: host, r: user ?? userInfo().username, p: String(given.port ?? port ?? 22) };
+    const jump = first.get('proxyjump')?.args[0];
+    const proxy = first.get('proxycommand');
     return {
       hostName,
-      user,
-      port: port !== undefined && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined,
+      user: first.get('user')?.args[0],
+      port,
       identityFiles: identityFiles.map((f) => expandPath(f, tokens)),
       proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? undefined : jump,
-      userKnownHostsFiles: (first.get('userknownhostsfile') ?? []).map((f) => expandPath(f, tokens)),
+      proxyCommand: proxy === undefined || proxy.rest.toLowerCase() === 'none' ? undefined : expandTokens(proxy.rest, tokens, proxy.at),
+      userKnownHostsFiles: (first.get('userknownhostsfile')?.args ?? []).map((f) => expandPath(f, tokens)),
     };
   }
+}
+
+function portOf(d: Directive | undefined): number | undefined {
+  const port = d === undefined ? undefined : Number(d.args[0]);
+  return port !== undefined && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }
 
 function parseFile(path: string, outer: Condition[], depth: number): Directive[] {
@@ -79,7 +143,8 @@ function parseFile(path: string, outer: Condition[], depth: number): Directive[]
 function parseText(text: string, path: string, outer: Condition[], depth: number): Directive[] {
   const out: Directive[] = [];
   let block: Condition | undefined;
-  for (const rawLine of text.split(/\r?\n/)) {
+  for (const [index, rawLine] of text.split(/\r?\n/).entries()) {
+    const at = { file: path, line: index + 1 };
     const words = splitLine(rawLine);
     if (words.length === 0) continue;
     const keyword = words[0]!.toLowerCase();
@@ -89,7 +154,7 @@ function parseText(text: string, path: string, outer: Condition[], depth: number
       continue;
     }
     if (keyword === 'match') {
-      block = parseMatch(args);
+      block = parseMatch(args, at);
       continue;
     }
     const conditions = block ? [...outer, block] : outer;
@@ -100,7 +165,8 @@ function parseText(text: string, path: string, outer: Condition[], depth: number
       }
       continue;
     }
-    if (args.length > 0) out.push({ keyword, args, conditions });
+    const rest = rawLine.trim().replace(/^[A-Za-z]+(\s*=\s*|\s+)/, '');
+    if (args.length > 0) out.push({ keyword, args, rest, at, conditions });
   }
   return out;
 }
@@ -121,8 +187,8 @@ function splitLine(line: string): string[] {
   return words;
 }
 
-function parseMatch(args: string[]): Condition {
-  const criteria: { name: string; negate: boolean; patterns: string[] }[] = [];
+function parseMatch(args: string[], at: Where): Condition {
+  const criteria: Criterion[] = [];
   for (let i = 0; i < args.length; i++) {
     let name = args[i]!.toLowerCase();
     const negate = name.startsWith('!');
@@ -131,33 +197,52 @@ function parseMatch(args: string[]): Condition {
       criteria.push({ name, negate, patterns: [] });
       continue;
     }
-    criteria.push({ name, negate, patterns: (args[++i] ?? '').split(',') });
+    const value = args[++i] ?? '';
+    criteria.push(name === 'exec' ? { name, negate, patterns: [], command: value } : { name, negate, patterns: value.split(',') });
   }
-  return { kind: 'match', criteria };
+  return { kind: 'match', criteria, at };
 }
 
-function holds(condition: Condition, host: string, hostName: string | undefined): boolean {
-  if (condition.kind === 'host') return matchList(host, condition.patterns);
-  return condition.criteria.every((c) => {
-    let result: boolean;
-    switch (c.name) {
-      case 'all':
-        result = true;
-        break;
-      case 'host':
-        result = matchList(hostName ?? host, c.patterns);
-        break;
-      case 'originalhost':
-        result = matchList(host, c.patterns);
-        break;
-      case 'localuser':
-        result = matchList(userInfo().username, c.patterns);
-        break;
-      default:
-        return false; // exec, user, canonical …: not evaluated, so the block is not applied
+interface MatchState {
+  host: string;
+  hostName?: string;
+  user?: string;
+  port?: number;
+}
+
+/** Whether a Host or Match line applies; like OpenSSH, `exec` runs only when the criteria before it held. */
+function holds(condition: Condition, state: MatchState): boolean {
+  if (condition.kind === 'host') return matchList(state.host, condition.patterns);
+  for (const c of condition.criteria) {
+    if (REFUSED_MATCH.has(c.name)) {
+      throw new UserError(`Match ${c.name} is not supported by steer; use Host or Match host/originalhost/user/localuser/exec (docs/inventory.md)`, 'SSH_CONFIG_UNSUPPORTED', condition.at);
     }
-    return c.negate ? !result : result;
-  });
+    const result = criterion(c, state, condition.at);
+    if (c.negate ? result : !result) return false;
+  }
+  return true;
+}
+
+function criterion(c: Criterion, state: MatchState, at: Where): boolean {
+  const hostName = state.hostName === undefined ? state.host : expandTokens(state.hostName, { h: state.host, n: state.host }, at);
+  switch (c.name) {
+    case 'all':
+      return true;
+    case 'host':
+      return matchList(hostName, c.patterns);
+    case 'originalhost':
+      return matchList(state.host, c.patterns);
+    case 'user':
+      return matchList(state.user ?? userInfo().username, c.patterns);
+    case 'localuser':
+      return matchList(userInfo().username, c.patterns);
+    case 'exec': {
+      const tokens = { h: hostName, n: state.host, r: state.user ?? userInfo().username, p: String(state.port ?? 22) };
+      return spawnSync('/bin/sh', ['-c', expandTokens(c.command!, tokens, at)], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+    }
+    default:
+      throw new UserError(`Match ${c.name} is not a criterion steer knows`, 'SSH_CONFIG_UNSUPPORTED', at);
+  }
 }
 
 /** A pattern list matches when some positive pattern matches and no negated one does. */
@@ -178,12 +263,17 @@ export function globMatch(name: string, pattern: string): boolean {
   return new RegExp(`^${re}$`, 'i').test(name);
 }
 
-function expandTokens(value: string, tokens: Record<string, string>): string {
-  return value.replace(/%(.)/g, (whole, t: string) => {
+/** OpenSSH's %tokens; an unknown one is an error (ssh refuses it too). */
+function expandTokens(value: string, tokens: Record<string, string>, at?: Where): string {
+  return value.replace(/%(.)/g, (_whole, t: string) => {
     if (t === '%') return '%';
     if (t === 'd') return homedir();
     if (t === 'u') return userInfo().username;
-    return tokens[t] ?? whole;
+    if (t === 'L') return hostname().split('.')[0]!;
+    if (t === 'l') return hostname();
+    const known = tokens[t];
+    if (known === undefined) throw new UserError(`unknown or unsupported token %${t} in ${JSON.stringify(value)}`, 'SSH_CONFIG_UNSUPPORTED', at);
+    return known;
   });
 }
 

@@ -17,6 +17,8 @@ export interface SshEndpoint {
   user: string;
   identityFiles: string[];
   password?: string;
+  /** A local command whose stdin/stdout carry the connection (ssh's ProxyCommand), tokens expanded. */
+  proxyCommand?: string;
 }
 
 export interface SshTarget extends SshEndpoint {
@@ -64,7 +66,9 @@ export function resolveSshTarget(
   options: { becomePassword?: string } = {},
 ): SshTarget {
   const given = stringVar(vars, 'ansible_host', 'ansible_ssh_host') ?? host;
-  const fromConfig = config.lookup(given);
+  const givenUser = stringVar(vars, 'ansible_user', 'ansible_ssh_user');
+  const givenPort = portVar(vars, host);
+  const fromConfig = config.lookup(given, { user: givenUser, port: givenPort });
   const keyFile = stringVar(vars, 'ansible_ssh_private_key_file', 'ansible_private_key_file');
   const identityFiles = keyFile !== undefined ? [expandHome(keyFile), ...fromConfig.identityFiles] : fromConfig.identityFiles;
   const password = stringVar(vars, 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password');
@@ -74,11 +78,12 @@ export function resolveSshTarget(
   return {
     label: host,
     hostName: fromConfig.hostName ?? given,
-    port: portVar(vars, host) ?? fromConfig.port ?? 22,
-    user: stringVar(vars, 'ansible_user', 'ansible_ssh_user') ?? fromConfig.user ?? userInfo().username,
+    port: givenPort ?? fromConfig.port ?? 22,
+    user: givenUser ?? fromConfig.user ?? userInfo().username,
     identityFiles: identityFiles.length > 0 ? identityFiles : defaultIdentities(),
     password,
-    jumps: fromConfig.proxyJump ? resolveJumps(fromConfig.proxyJump, config, identityFiles) : [],
+    proxyCommand: fromConfig.proxyCommand,
+    jumps: fromConfig.proxyJump ? resolveJumps(host, fromConfig.proxyJump, config, identityFiles) : [],
     knownHostsPath: expandHome(knownHosts ?? fromConfig.userKnownHostsFiles[0] ?? join(homedir(), '.ssh', 'known_hosts')),
     becomeUser: stringVar(vars, 'ansible_become_user') ?? 'root',
     becomePassword,
@@ -88,10 +93,15 @@ export function resolveSshTarget(
 /**
  * ProxyJump hops, each looked up in the config by the name given. The target's own keys are tried
  * on the hops too (after the hop's configured ones): a lab or a Pi cluster usually shares one key.
+ * The first hop may have a ProxyCommand; a later hop is reached through the one before it, so a
+ * ProxyCommand (or ProxyJump) of its own is refused rather than ignored.
  */
-function resolveJumps(value: string, config: SshConfig, targetIdentities: string[]): SshEndpoint[] {
-  return parseProxyJump(value).map((hop) => {
-    const c = config.lookup(hop.host);
+function resolveJumps(host: string, value: string, config: SshConfig, targetIdentities: string[]): SshEndpoint[] {
+  return parseProxyJump(value).map((hop, i) => {
+    const c = config.lookup(hop.host, { user: hop.user, port: hop.port });
+    if ((i > 0 && c.proxyCommand) || c.proxyJump) {
+      throw new UserError(`${host}: jump host ${hop.host} has a ProxyCommand or ProxyJump of its own in ~/.ssh/config; steer follows a ProxyCommand on the first hop only, and no nested ProxyJump`, 'SSH_CONFIG_UNSUPPORTED');
+    }
     const files = [...new Set([...c.identityFiles, ...targetIdentities, ...defaultIdentities()])];
     return {
       label: `jump host ${hop.host}`,
@@ -99,6 +109,7 @@ function resolveJumps(value: string, config: SshConfig, targetIdentities: string
       port: hop.port ?? c.port ?? 22,
       user: hop.user ?? c.user ?? userInfo().username,
       identityFiles: files,
+      proxyCommand: c.proxyCommand,
     };
   });
 }

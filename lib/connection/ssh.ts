@@ -2,25 +2,31 @@
 // run through persistent remote shells (see shell-session.ts, framing.ts), at most `maxChannels`
 // channels at once (below sshd's MaxSessions), large uploads over one lazily opened SFTP session.
 import { existsSync, readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig, type SFTPWrapper, type ServerHostKeyAlgorithm } from 'ssh2';
 import { sh, type Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
-import { HostKeyError, TransferError, UnreachableError } from './errors.js';
+import { BecomeError, HostKeyError, TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { KnownHosts, checkHostKey, knownHostsName, type HostKeyChecking } from './known-hosts.js';
+import { startProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
 import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
 import type { SshEndpoint, SshTarget } from './ssh-target.js';
 import {
   GET_MISSING_CODE,
   INLINE_PUT_LIMIT,
+  PUT_TEMP_PREFIX,
+  SweptFolders,
   checkPutOptions,
   getCommand,
   putFromStdinCommand,
   putFromUploadCommand,
   putRenameCommand,
   siblingTempPath,
+  sweepCommand,
+  transferMessage,
 } from './transfer.js';
 
 // ssh2 is CommonJS: its named exports are only reachable through the default export under ESM.
@@ -55,10 +61,13 @@ export class SshConnection implements Connection {
   private connecting: Promise<void> | undefined;
   private client: Client | undefined;
   private jumpClients: Client[] = [];
+  /** The running ProxyCommand of the first hop, if the config asks for one. */
+  private proxy: ProxyProcess | undefined;
   private lostError: UnreachableError | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly pool: ShellPool;
   private readonly lostWaiters: (() => void)[] = [];
+  private readonly swept = new SweptFolders();
 
   constructor(
     readonly target: SshTarget,
@@ -108,14 +117,19 @@ export class SshConnection implements Connection {
     checkPutOptions(options);
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
+    const key = this.shellKey(become);
+    const extra = { sweep: this.swept.first(key, remotePath) };
     this.log(`${this.host}: put ${remotePath} (${data.length} bytes${options.mode ? `, mode ${options.mode}` : ''})`);
     let result: RawResult;
     if (data.length <= INLINE_PUT_LIMIT) {
-      result = await this.runRaw(putFromStdinCommand(remotePath, options).text, become, data);
+      result = await this.runRaw(putFromStdinCommand(remotePath, options, extra).text, become, data);
     } else {
-      const asLogin = this.shellKey(become) === '';
-      const upload = asLogin ? siblingTempPath(remotePath, randomToken()) : `/tmp/.steer-put.${randomToken()}`;
+      const asLogin = key === '';
+      // SFTP writes as the login user: beside the target when that user writes it, else in /tmp
+      // (swept of this user's stale uploads the first time), from where the become user copies it.
+      const upload = asLogin ? siblingTempPath(remotePath, randomToken()) : `/tmp/${PUT_TEMP_PREFIX}${randomToken()}`;
       await this.usable();
+      if (!asLogin && this.swept.first('', '/tmp/x')) await this.runRaw(sweepCommand('/tmp').text, undefined);
       const sftp = await this.sftp();
       try {
         await new Promise<void>((resolve, reject) => sftp.writeFile(upload, data, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
@@ -124,11 +138,11 @@ export class SshConnection implements Connection {
         const hint = await this.uploadFailureHint(upload, data.length).catch(() => undefined);
         throw new TransferError(this.host, `put ${remotePath}: upload over SFTP failed: ${(error as Error).message}${hint ? ` (${hint})` : ''}`);
       }
-      const finish = asLogin ? putRenameCommand(upload, remotePath, options) : putFromUploadCommand(upload, remotePath, options);
+      const finish = asLogin ? putRenameCommand(upload, remotePath, options, extra) : putFromUploadCommand(upload, remotePath, options, extra);
       result = await this.runRaw(finish.text, become);
       if (result.code !== 0) sftp.unlink(upload, () => {});
     }
-    if (result.code !== 0) throw new TransferError(this.host, `put ${remotePath}: ${result.stderr.toString('utf8').trim() || `exit ${result.code}`}`);
+    if (result.code !== 0) throw new TransferError(this.host, `put ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
   }
 
   async get(remotePath: string, options: { become?: boolean; becomeUser?: string } = {}): Promise<Buffer | undefined> {
@@ -136,7 +150,7 @@ export class SshConnection implements Connection {
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
     const result = await this.runRaw(getCommand(remotePath).text, become);
     if (result.code === GET_MISSING_CODE) return undefined;
-    if (result.code !== 0) throw new TransferError(this.host, `get ${remotePath}: ${result.stderr.toString('utf8').trim() || `exit ${result.code}`}`);
+    if (result.code !== 0) throw new TransferError(this.host, `get ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
     return result.stdout;
   }
 
@@ -223,11 +237,16 @@ export class SshConnection implements Connection {
   private async open(timeoutMs: number): Promise<void> {
     const hops: SshEndpoint[] = [...this.target.jumps, this.target];
     const opened: Client[] = [];
+    this.stopProxy();
     try {
-      let sock: ClientChannel | undefined;
+      let sock: Duplex | undefined;
       for (const [i, hop] of hops.entries()) {
-        const via = i > 0 ? ` via ${hops[i - 1]!.hostName}` : '';
+        const via = i > 0 ? ` via ${hops[i - 1]!.hostName}` : hop.proxyCommand ? ` via ProxyCommand ${hop.proxyCommand}` : '';
         this.log(`${this.host}: connecting to ${hop.user}@${hop.hostName}:${hop.port}${via}`);
+        if (i === 0 && hop.proxyCommand) {
+          this.proxy = startProxyCommand(hop.proxyCommand);
+          sock = this.proxy.sock;
+        }
         const client = await this.openClient(hop, timeoutMs, sock);
         opened.push(client);
         const next = hops[i + 1];
@@ -235,6 +254,7 @@ export class SshConnection implements Connection {
       }
     } catch (error) {
       for (const c of opened) c.end();
+      this.stopProxy();
       throw error;
     }
     const client = opened.pop()!;
@@ -266,7 +286,12 @@ export class SshConnection implements Connection {
     );
   }
 
-  private openClient(hop: SshEndpoint, timeoutMs: number, sock?: ClientChannel): Promise<Client> {
+  private stopProxy(): void {
+    this.proxy?.stop();
+    this.proxy = undefined;
+  }
+
+  private openClient(hop: SshEndpoint, timeoutMs: number, sock?: Duplex): Promise<Client> {
     const client = new SshClient();
     const knownHosts = this.options.hostKeyChecking === 'off' ? undefined : KnownHosts.load(this.target.knownHostsPath);
     const knownTypes = knownHosts?.knownKeyTypes(knownHostsName(hop.hostName, hop.port)) ?? [];
@@ -299,7 +324,10 @@ export class SshConnection implements Connection {
         if (settled) return;
         settled = true;
         client.end();
-        reject(keyError ?? new UnreachableError(this.host, `cannot connect to ${hop.user}@${hop.hostName}:${hop.port}: ${message}`));
+        const failed = (proxy: string) => reject(keyError ?? new UnreachableError(this.host, `cannot connect to ${hop.user}@${hop.hostName}:${hop.port}${proxy}: ${message}`));
+        const proxy = hop.proxyCommand ? this.proxy : undefined;
+        if (!proxy) failed('');
+        else void proxy.said().then((said) => failed(` (through ProxyCommand ${hop.proxyCommand}${said ? `, which said: ${said}` : ''})`));
       };
       client.once('ready', () => {
         settled = true;
@@ -361,9 +389,16 @@ export class SshConnection implements Connection {
             onClose: (listener) => channel.once('close', listener),
           },
           start,
-          { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss() },
+          { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss(), log: (l) => this.log(l) },
         ).catch(async (error: Error) => {
-          throw this.state === 'ready' ? error : await this.explainLoss();
+          if (this.state !== 'ready') throw await this.explainLoss();
+          // sudo exiting looks like a dropped connection for a moment: a refusal is only recorded
+          // (and never asked again) when the connection is still there.
+          if (error instanceof BecomeError && error.refused) {
+            const loss = await this.explainLoss();
+            if (loss instanceof UnreachableError) throw loss;
+          }
+          throw error;
         }),
       async (error: Error) => {
         if (this.state !== 'ready') throw await this.explainLoss();
@@ -419,6 +454,7 @@ export class SshConnection implements Connection {
     this.pool.fail(error);
     client?.end();
     for (const c of this.jumpClients.splice(0)) c.end();
+    this.stopProxy();
     if (this.state === 'ready' || this.state === 'connecting') this.state = 'lost';
     for (const w of this.lostWaiters.splice(0)) w();
   }

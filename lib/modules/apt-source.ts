@@ -1,6 +1,7 @@
 // apt_source: an apt repository with its own keyring in /etc/apt/keyrings (signed-by), in one-line
 // (.list) or deb822 (.sources) form. The key is given armored or fetched on the host with curl; the
 // result's data.changed tells the role to refresh the package cache (apt's sourceChanged).
+import { mkdirCommand, removeCommand } from '../connection/host-functions.js';
 import { sh } from '../command/command.js';
 import { argError, presentOrAbsent, stringList } from './args.js';
 import { fileSections, parseFileState, planContent, type FileState } from './file-state.js';
@@ -108,7 +109,7 @@ export const apt_source: Module<AptSourceArgs, AptSourceState, AptSourceData> = 
     const format = args.format ?? 'list';
     const remove = (path: string, file: FileState): void => {
       if (!file.exists) return;
-      actions.push({ kind: 'run', command: sh`rm -f -- ${path}` });
+      actions.push({ kind: 'run', command: removeCommand(path, false) });
       notes.push(`remove ${path}`);
     };
     if (args.state === 'absent') {
@@ -128,7 +129,7 @@ export const apt_source: Module<AptSourceArgs, AptSourceState, AptSourceData> = 
       key = dearmor(args.key!);
     }
     if (!state.keyrings.exists) {
-      actions.push({ kind: 'run', command: sh`mkdir -p -m 0755 -- ${paths.keyring.replace(/\/[^/]+$/, '')}` });
+      actions.push({ kind: 'run', command: mkdirCommand(paths.keyring.replace(/\/[^/]+$/, ''), '0755') });
     }
     const keyPlan = planContent(paths.keyring, key, state.keyring, { mode: '0644' }, { diff: false });
     actions.push(...keyPlan.actions);

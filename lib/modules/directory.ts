@@ -1,5 +1,5 @@
 // directory: a directory (and its parents) with the given attributes.
-import { sh } from '../command/command.js';
+import { mkdirCommand } from '../connection/host-functions.js';
 import { argError, mode } from './args.js';
 import { describeChanges, fileSections, parseFileState, planAttributes, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
@@ -40,7 +40,7 @@ export const directory: Module<DirectoryArgs, FileState> = {
     const { actions, changes } = planAttributes(args.path, state, wanted);
     if (!state.exists) {
       return {
-        actions: [{ kind: 'run', command: sh`mkdir -p -- ${args.path}` }, ...actions],
+        actions: [{ kind: 'run', command: mkdirCommand(args.path) }, ...actions],
         summary: `create directory ${args.path}${args.mode ? ` (mode ${args.mode})` : ''}`,
       };
     }

@@ -1,7 +1,7 @@
 // What modules that edit part of a text file share (lineinfile, blockinfile): the probe of the
 // whole file with its content, and the plan around their pure edit — create or refuse a missing
 // file, refuse what cannot be read whole, then content and attributes.
-import { describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
+import { describeChanges, fileSections, parseFileState, planAttributes, planContent, untrustedLink, type FileState } from './file-state.js';
 import { ModuleError, type ModuleContext, type Plan } from './module.js';
 import { runProbe } from './probe.js';
 
@@ -33,6 +33,8 @@ export function planFileEdit(
     if (removing) return { actions: [] };
     if (!args.create) throw new ModuleError(`${module}: ${args.path} does not exist (create: true creates it)`);
   }
+  // The file it points to is not read, so it cannot be edited (a whole-file write replaces it).
+  if (state.type === 'link') throw untrustedLink(args.path, state);
   if (state.exists && state.content === undefined) {
     throw new ModuleError(`${module}: ${args.path} is not a regular file of at most 256 KiB`);
   }

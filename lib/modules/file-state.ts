@@ -2,7 +2,7 @@
 // attributes. Shared by every module that owns a whole file (file, sysctl, kernel_modules, dropins…)
 // and by those that edit one (lineinfile, blockinfile, cmdline, fstab edits).
 import { createHash } from 'node:crypto';
-import { sh } from '../command/command.js';
+import { onPathCommand, readCommand, statCommand } from '../connection/host-functions.js';
 import { ModuleError, type Action, type FileDiff } from './module.js';
 import { type SectionOutputs, type Sections, sectionText } from './probe.js';
 
@@ -11,7 +11,8 @@ export const CONTENT_LIMIT = 256 * 1024;
 
 export interface FileState {
   exists: boolean;
-  type?: 'file' | 'directory' | 'other';
+  /** 'link': a symlink steer does not follow (another user could have made or changed it). */
+  type?: 'file' | 'directory' | 'link' | 'other';
   /** Permission bits as stat prints them ('644', '1777'). */
   mode?: string;
   uid?: number;
@@ -20,8 +21,10 @@ export interface FileState {
   group?: string;
   size?: number;
   sha256?: string;
-  /** Where the path really is (symlinks followed); writes go there. */
+  /** Where the path really is (trusted symlinks followed). */
   target?: string;
+  /** For type 'link': what the symlink points to (text from the host, shown, never used as a path). */
+  linkTarget?: string;
   /** The content, when the file is a regular file of at most CONTENT_LIMIT bytes. */
   content?: string;
   /** The raw bytes of that content (binary files such as keyrings). */
@@ -35,31 +38,29 @@ export interface FileAttributes {
 }
 
 /**
- * Probe sections for one path: `<prefix>.stat`, and `<prefix>.content` when asked. Every process
- * forked on the host counts (a small board, many steps): `readlink` runs only for a symlink, and
- * when the content is read its hash is computed here, not by sha256sum — except for a file too big
- * to read whole, which is hashed on the host.
+ * Probe sections for one path: `<prefix>.stat`, and `<prefix>.content` when asked. The host
+ * functions (host-functions.sh) walk the path as docs/security.md says: a symlink another user
+ * could have made is described, never followed, and nothing is read through one. Every process
+ * forked on the host counts (a small board, many steps): the hash of content that is read is
+ * computed here, not by sha256sum — except for a file too big to read whole, hashed on the host.
  */
 export function fileSections(prefix: string, path: string, options: { content?: boolean } = {}): Sections {
-  const resolve = sh`if [ -L ${path} ]; then readlink -f -- ${path}; else printf '%s\\n' ${path}; fi`;
-  const sections: Sections = options.content
-    ? {
-        [`${prefix}.stat`]: sh`if [ -e ${path} ]; then st=$(stat -L -c '%F|%a|%u|%U|%g|%G|%s' -- ${path}) && printf '%s\\n' "$st" && ${resolve} && if [ -f ${path} ] && [ "\${st##*|}" -gt ${CONTENT_LIMIT} ]; then sha256sum < ${path} | cut -d' ' -f1; fi; fi`,
-        // One byte more than the limit tells "too big to read whole" apart from "exactly the limit".
-        [`${prefix}.content`]: sh`[ -f ${path} ] && head -c ${CONTENT_LIMIT + 1} -- ${path}`,
-      }
-    : {
-        [`${prefix}.stat`]: sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%u|%U|%g|%G|%s' -- ${path} && ${resolve} && if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; fi; fi`,
-      };
-  return sections;
+  if (!options.content) return { [`${prefix}.stat`]: statCommand(path, CONTENT_LIMIT, true) };
+  return {
+    [`${prefix}.stat`]: statCommand(path, CONTENT_LIMIT, false),
+    // One byte more than the limit tells "too big to read whole" apart from "exactly the limit".
+    [`${prefix}.content`]: readCommand(path, CONTENT_LIMIT + 1),
+  };
 }
 
-/** Parses the sections of fileSections. */
+/** Parses the sections of fileSections. Throws ModuleError when the host refused the path. */
 export function parseFileState(outputs: SectionOutputs, prefix: string): FileState {
-  const [statLine, target, sha] = sectionText(outputs, `${prefix}.stat`).split('\n');
+  const text = sectionText(outputs, `${prefix}.stat`);
+  if (text.startsWith('refused|')) throw new ModuleError(text.slice('refused|'.length).trim());
+  const [statLine, target, ...rest] = text.split('\n');
   if (!statLine) return { exists: false };
   const [kind, mode, uid, user, gid, group, size] = statLine.split('|');
-  const type = kind === 'directory' ? 'directory' : kind?.startsWith('regular') ? 'file' : 'other';
+  const type = kind === 'directory' ? 'directory' : kind?.startsWith('regular') ? 'file' : kind === 'symbolic link' ? 'link' : 'other';
   const state: FileState = {
     exists: true,
     type,
@@ -71,7 +72,11 @@ export function parseFileState(outputs: SectionOutputs, prefix: string): FileSta
     size: Number(size),
   };
   if (target) state.target = target;
-  if (sha) state.sha256 = sha;
+  if (type === 'link') {
+    state.linkTarget = rest.join('\n').replace(/\n$/, '');
+    return state;
+  }
+  if (rest[0]) state.sha256 = rest[0];
   const content = outputs[`${prefix}.content`];
   if (type === 'file' && content && content.code === 0 && content.bytes.length <= CONTENT_LIMIT) {
     state.content = content.text;
@@ -99,25 +104,32 @@ function sameOwner(wanted: string, name: string | undefined, id: number | undefi
   return /^\d+$/.test(wanted) ? Number(wanted) === id : wanted === name;
 }
 
-/** Where writes go: the symlink's target when the path is one. */
-export function writePath(path: string, state: FileState): string {
-  return state.exists && state.target ? state.target : path;
+/** Why a symlink steer does not follow stops a change that would go through it. */
+export function untrustedLink(path: string, state: FileState): ModuleError {
+  return new ModuleError(
+    `${path} is a symlink (to ${state.linkTarget ?? '?'}) owned by ${state.user ?? '?'} in a folder other users can change: steer does not follow it (remove it, or manage the file it points to)`,
+  );
 }
 
-/** chmod/chown actions for attributes that differ on an existing path. */
+/**
+ * chmod/chown actions for attributes that differ on an existing path, applied through the host
+ * functions: never through a symlink another user could have made (that is refused here, at plan
+ * time), never on a name swapped between the check and the change.
+ */
 export function planAttributes(path: string, state: FileState, wanted: FileAttributes): { actions: Action[]; changes: string[] } {
   const actions: Action[] = [];
   const changes: string[] = [];
-  const at = writePath(path, state);
-  if (wanted.mode !== undefined && !(state.mode !== undefined && sameMode(wanted.mode, state.mode))) {
-    actions.push({ kind: 'run', command: sh`chmod ${normalMode(wanted.mode)} -- ${at}` });
-    changes.push(`mode ${state.mode ? normalMode(state.mode) : '?'} -> ${normalMode(wanted.mode)}`);
-  }
   const owner = wanted.owner !== undefined && !sameOwner(wanted.owner, state.user, state.uid) ? wanted.owner : undefined;
   const group = wanted.group !== undefined && !sameOwner(wanted.group, state.group, state.gid) ? wanted.group : undefined;
+  const mode = wanted.mode !== undefined && !(state.mode !== undefined && sameMode(wanted.mode, state.mode)) ? wanted.mode : undefined;
+  if (state.type === 'link' && (owner !== undefined || group !== undefined || mode !== undefined)) throw untrustedLink(path, state);
+  if (mode !== undefined) {
+    actions.push({ kind: 'run', command: onPathCommand(path, ['chmod', normalMode(mode)]) });
+    changes.push(`mode ${state.mode ? normalMode(state.mode) : '?'} -> ${normalMode(mode)}`);
+  }
   if (owner !== undefined || group !== undefined) {
     const spec = owner !== undefined ? (group !== undefined ? `${owner}:${group}` : owner) : `:${group}`;
-    actions.push({ kind: 'run', command: sh`chown ${spec} -- ${at}` });
+    actions.push({ kind: 'run', command: onPathCommand(path, ['chown', spec]) });
     if (owner !== undefined) changes.push(`owner ${state.user ?? '?'} -> ${owner}`);
     if (group !== undefined) changes.push(`group ${state.group ?? '?'} -> ${group}`);
   }
@@ -132,7 +144,8 @@ function isText(content: string | Buffer): content is string {
 export function contentDiff(path: string, state: FileState, after: string | Buffer | undefined): FileDiff {
   let before: string | undefined;
   if (state.exists) {
-    if (state.content !== undefined && !state.content.includes('\u0000')) before = state.content;
+    if (state.type === 'link') before = `<symlink to ${state.linkTarget ?? '?'}, not followed>\n`;
+    else if (state.content !== undefined && !state.content.includes('\u0000')) before = state.content;
     else before = `<${state.size ?? '?'} bytes, not shown>\n`;
   }
   let afterText: string | undefined;
@@ -167,25 +180,30 @@ export function planContent(
   wanted: FileAttributes,
   options: { preserve?: boolean; secret?: boolean; diff?: boolean } = {},
 ): ContentPlan {
-  if (state.exists && state.type !== 'file') {
+  if (state.exists && state.type !== 'file' && state.type !== 'link') {
     throw new ModuleError(`${path} exists and is ${state.type === 'directory' ? 'a directory' : 'not a regular file'}`);
   }
-  const same = state.exists && state.sha256 === sha256(content);
-  if (same) {
-    const { actions, changes } = planAttributes(path, state, wanted);
+  // An untrusted symlink is replaced by the file (as Ansible's copy does), never written through:
+  // nothing of it (owner, mode) carries over, and the diff shows the link, not what it points to.
+  const link = state.type === 'link' ? state : undefined;
+  const current: FileState = link ? { exists: false } : state;
+  if (current.exists && current.sha256 === sha256(content)) {
+    const { actions, changes } = planAttributes(path, current, wanted);
     return { actions, diffs: [], changes };
   }
   const preserve = options.preserve ?? true;
-  const put: Action = { kind: 'put', path: writePath(path, state), content };
-  const mode = wanted.mode ?? (preserve && state.exists && state.mode ? state.mode : undefined);
-  const owner = wanted.owner ?? (preserve && state.exists ? state.user : undefined);
-  const group = wanted.group ?? (preserve && state.exists ? state.group : undefined);
+  const put: Action = { kind: 'put', path, content };
+  const mode = wanted.mode ?? (preserve && current.exists && current.mode ? current.mode : undefined);
+  const owner = wanted.owner ?? (preserve && current.exists ? current.user : undefined);
+  const group = wanted.group ?? (preserve && current.exists ? current.group : undefined);
   if (mode !== undefined) put.mode = normalMode(mode);
   if (owner !== undefined && owner !== 'UNKNOWN') put.owner = owner;
   if (group !== undefined && group !== 'UNKNOWN') put.group = group;
-  const diffs = options.secret || options.diff === false ? [] : [contentDiff(path, state, content)];
-  const changes = [state.exists ? (options.secret ? 'content (hidden)' : 'content') : 'created'];
-  if (state.exists) changes.push(...planAttributes(path, state, wanted).changes);
+  const diffs = options.secret || options.diff === false ? [] : [contentDiff(path, link ?? current, content)];
+  const changes = link
+    ? [`replaces the symlink to ${link.linkTarget ?? '?'} (owned by ${link.user ?? '?'}; not followed)`]
+    : [current.exists ? (options.secret ? 'content (hidden)' : 'content') : 'created'];
+  if (current.exists) changes.push(...planAttributes(path, current, wanted).changes);
   return { actions: [put], diffs, changes };
 }
 

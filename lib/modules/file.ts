@@ -1,5 +1,5 @@
 // file: a file with given content (or just attributes), or no file at all.
-import { sh } from '../command/command.js';
+import { removeCommand } from '../connection/host-functions.js';
 import { argError, mode, presentOrAbsent } from './args.js';
 import { contentDiff, describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
@@ -50,7 +50,7 @@ export const file: Module<FileArgs, FileState> = {
       if (!state.exists) return { actions: [] };
       const directory = state.type === 'directory';
       return {
-        actions: [{ kind: 'run', command: directory ? sh`rm -rf -- ${path}` : sh`rm -f -- ${path}` }],
+        actions: [{ kind: 'run', command: removeCommand(path, directory) }],
         diffs: directory || args.secret ? [] : [contentDiff(path, state, undefined)],
         summary: `remove ${directory ? 'directory ' : ''}${path}`,
       };

@@ -1,6 +1,7 @@
 // mount: an /etc/fstab entry for a mount point (a device, UUID=…/LABEL=…, or a bind mount) and,
 // for state 'mounted', the mount itself (creating the mount point). One fstab line per mount point:
 // a different line for it is replaced, duplicates dropped, the rest of the file kept as it is.
+import { mkdirCommand } from '../connection/host-functions.js';
 import { sh } from '../command/command.js';
 import type { Facts } from '../facts/facts.js';
 import { argError } from './args.js';
@@ -153,7 +154,7 @@ export const mount: Module<MountArgs, MountState> = {
         notes.push(`unmount ${m.source} from ${args.path}`);
       }
       if (!m || !sameSource(args, m)) {
-        if (!state.pointExists) actions.push({ kind: 'run', command: sh`mkdir -p -- ${args.path}` });
+        if (!state.pointExists) actions.push({ kind: 'run', command: mkdirCommand(args.path) });
         // mount reads the entry from the fstab; a non-default one is named (-T).
         actions.push({ kind: 'run', command: args.fstab ? sh`mount -T ${args.fstab} -- ${args.path}` : sh`mount -- ${args.path}` });
         notes.push(`mount ${args.src} on ${args.path}`);

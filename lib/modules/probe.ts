@@ -30,12 +30,14 @@ export function probeCommand(sections: Sections): Command {
   return joinCommands([sh`( set +e +o pipefail`, ...parts, sh`exit 0 )`], '; ');
 }
 
+const PROBE_LINE = /^([A-Za-z0-9_.-]+) ([A-Za-z0-9+/=]*) (\d+)$/;
+
 /** Parses probeCommand's output: one `NAME BASE64 CODE` line per section. */
 export function parseProbeOutput(stdout: string): SectionOutputs {
   const out: SectionOutputs = {};
   for (const line of stdout.split('\n')) {
     if (line === '') continue;
-    const m = /^([A-Za-z0-9_.-]+) ([A-Za-z0-9+/=]*) (\d+)$/.exec(line);
+    const m = PROBE_LINE.exec(line);
     if (!m) continue;
     const bytes = Buffer.from(m[2]!, 'base64');
     out[m[1]!] = { code: Number(m[3]), bytes, text: bytes.toString('utf8') };
@@ -50,15 +52,32 @@ export function formatProbeOutput(outputs: Record<string, { code?: number; text:
     .join('');
 }
 
-/** Runs the sections on the host in one command and returns each one's output. */
+/**
+ * How long a probe may run before it is killed (2 minutes): probes only read, and a read that
+ * blocks (a FIFO planted where a file was expected, a hung mount) must not hold a run forever.
+ * Role scripts pass their own `timeoutMs` for probes that wait on purpose (kubectl wait).
+ */
+export const PROBE_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs the sections on the host in one command and returns each one's output. The output must be
+ * exactly the sections asked for, each once: any other line means something else wrote to the
+ * command's output, and the probe fails rather than plan from it.
+ */
 export async function runProbe(ctx: ModuleContext, sections: Sections): Promise<SectionOutputs> {
   if (Object.keys(sections).length === 0) return {};
-  const result = await ctx.run(probeCommand(sections));
+  const result = await ctx.run(probeCommand(sections), { timeoutMs: PROBE_TIMEOUT_MS });
   const outputs = parseProbeOutput(result.stdout);
   for (const name of Object.keys(sections)) {
     if (!outputs[name]) {
       throw new Error(`probe on ${ctx.host} returned no "${name}" section (exit ${result.code}): ${result.stderr.trim()}`);
     }
+  }
+  const lines = result.stdout.split('\n').filter((l) => l !== '');
+  const names = lines.map((l) => l.slice(0, l.indexOf(' ')));
+  const unexpected = lines.findIndex((l, i) => !Object.hasOwn(sections, names[i]!) || names.indexOf(names[i]!) !== i || !PROBE_LINE.test(l));
+  if (unexpected >= 0) {
+    throw new Error(`probe on ${ctx.host}: its output holds a line the probe did not print (line ${unexpected + 1}); not planning from it`);
   }
   return outputs;
 }

@@ -2,6 +2,7 @@
 // fstab swap lines commented out; dphys-swapfile (older Raspberry Pi OS) and zram-tools' zramswap
 // disabled and masked; rpi-swap (newer Raspberry Pi OS) told Mechanism=none by a drop-in; zram swap
 // units made by a generator masked.
+import { mkdirCommand } from '../connection/host-functions.js';
 import { sh } from '../command/command.js';
 import { describeChanges, fileSections, parseFileState, planContent, type FileState } from './file-state.js';
 import type { Action, Module, Plan } from './module.js';
@@ -107,7 +108,7 @@ export const swap: Module<SwapArgs, SwapState> = {
     if (state.rpiSwap) {
       const content = planContent(RPI_SWAP_DROPIN, RPI_SWAP_OFF, state.rpiSwapDropin, { mode: '0644' });
       if (content.actions.length) {
-        run(sh`mkdir -p -- ${RPI_SWAP_DROPIN.replace(/\/[^/]+$/, '')}`);
+        run(mkdirCommand(RPI_SWAP_DROPIN.replace(/\/[^/]+$/, '')));
         actions.push(...content.actions);
         diffs.push(...content.diffs);
         notes.push(describeChanges(RPI_SWAP_DROPIN, content.changes)!);

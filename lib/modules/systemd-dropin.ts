@@ -1,5 +1,6 @@
 // systemd_dropin: /etc/systemd/system/UNIT.d/NAME.conf with the given content, followed by a
 // daemon-reload when it changed (restarting the unit is the role's call).
+import { mkdirCommand, removeCommand } from '../connection/host-functions.js';
 import { sh } from '../command/command.js';
 import { argError, presentOrAbsent } from './args.js';
 import { contentDiff, describeChanges, fileSections, parseFileState, planContent, type FileState } from './file-state.js';
@@ -54,14 +55,14 @@ export const systemd_dropin: Module<SystemdDropinArgs, SystemdDropinState> = {
     if (args.state === 'absent') {
       if (!state.file.exists) return { actions: [] };
       return {
-        actions: [{ kind: 'run', command: sh`rm -f -- ${paths.file}` }, reload],
+        actions: [{ kind: 'run', command: removeCommand(paths.file, false) }, reload],
         diffs: [contentDiff(paths.file, state.file, undefined)],
         summary: `remove ${paths.file}; daemon-reload`,
       };
     }
     const content = planContent(paths.file, args.content!, state.file, { mode: '0644' });
     if (content.actions.length === 0) return { actions: [] };
-    const mkdir: Action[] = state.dir.exists ? [] : [{ kind: 'run', command: sh`mkdir -p -m 0755 -- ${paths.dir}` }];
+    const mkdir: Action[] = state.dir.exists ? [] : [{ kind: 'run', command: mkdirCommand(paths.dir, '0755') }];
     return {
       actions: [...mkdir, ...content.actions, reload],
       diffs: content.diffs,

@@ -1,7 +1,9 @@
 // The built-in reboot handler, after Ansible's reboot module: read the boot id, reboot, then poll
-// (backing off, capped) until the host answers with a different, non-empty boot id.
+// (backing off, capped) until the host answers with a different, non-empty boot id. A changed host
+// key ends the wait at once (HostKeyError: the host counts as unreachable), never retried.
 import { sh } from '../command/command.js';
 import type { Connection } from '../connection/connection.js';
+import { HostKeyError } from '../connection/errors.js';
 
 export interface RebootOptions {
   timeoutMs: number;
@@ -14,6 +16,11 @@ export interface RebootOptions {
 const BOOT_ID = sh`cat /proc/sys/kernel/random/boot_id`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Reboots the host and waits until it answers with a new boot id. Resolves with that id and the
+ * time taken (ms). Throws HostKeyError at once when the host comes back with another host key, an
+ * Error when it does not come back within `timeoutMs` or the run is stopping.
+ */
 export async function rebootAndWait(connection: Connection, options: RebootOptions): Promise<{ bootId: string; elapsedMs: number }> {
   const started = Date.now();
   const before = (await connection.run(BOOT_ID)).stdout.trim();
@@ -32,6 +39,9 @@ export async function rebootAndWait(connection: Connection, options: RebootOptio
       if (now && now !== before) return { bootId: now, elapsedMs: Date.now() - started };
       options.log?.(`still the same boot (${before.slice(0, 8)}…), waiting`);
     } catch (err) {
+      // A host that comes back with another host key is not the host that went down (or someone
+      // sits in between): waiting longer cannot fix that, and the step stops at once as unreachable.
+      if (err instanceof HostKeyError) throw new HostKeyError(err.host, `during the reboot wait: ${err.message}`);
       lastError = (err as Error).message;
       options.log?.(`not back yet: ${lastError}`);
     }

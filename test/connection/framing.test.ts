@@ -31,6 +31,6 @@ test('a framed command is one line plus its stdin here-doc, and bash runs it as 
   assert.ok(first!.includes(frame.marker));
   assert.ok(!rest.join('\n').includes('in\nput'), 'stdin travels base64-encoded');
   const r = spawnSync('bash', ['--noprofile', '--norc'], { input: SHELL_PRELUDE + frame.text, encoding: 'utf8' });
-  assert.equal(r.stdout, `input\n${frame.marker}:3\n`.replace('input', 'in\nput'));
-  assert.equal(r.stderr, `E\n\n${frame.marker}:3\n`);
+  assert.equal(r.stdout, `in\nput\n${frame.marker}:3:0\n`);
+  assert.equal(r.stderr, `E\n\n${frame.marker}:3:0\n`);
 });

@@ -5,7 +5,7 @@ import { createConnection, type ConnectionOptions } from '../../lib/connection/o
 import type { SshConnection } from '../../lib/connection/ssh.js';
 import type { Sshd } from '../support/sshd.js';
 
-export function sshTo(sshd: Sshd, options: Partial<ConnectionOptions> = {}, vars: Record<string, unknown> = {}): SshConnection {
+export function sshTo(sshd: Pick<Sshd, 'port' | 'dir' | 'clientKeyPath' | 'knownHostsPath'>, options: Partial<ConnectionOptions> = {}, vars: Record<string, unknown> = {}): SshConnection {
   return createConnection(
     'target',
     {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +9,7 @@ import { BecomeError, CommandTimeoutError } from '../../lib/connection/errors.js
 import { LocalConnection } from '../../lib/connection/local.js';
 import { putFromUploadCommand } from '../../lib/connection/transfer.js';
 import { createConnection } from '../../lib/connection/open.js';
+import { fakeSudo } from '../support/fake-sudo.js';
 import { processCommandLines, sleep } from './helpers.js';
 
 let work: string;
@@ -85,38 +86,6 @@ test('an upload elsewhere (SFTP as the login user, then become) is copied into p
   assert.deepEqual(readdirSync(work).filter((f) => f === 'upload.tmp'), []);
 });
 
-/**
- * A stand-in for sudo on PATH: asks for a password with the prompt it is given (-p) when -S is
- * used, fails like sudo -n otherwise, then runs the command with FAKE_SUDO_USER set.
- */
-function fakeSudo(dir: string, password: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(
-    join(bin, 'sudo'),
-    `#!/bin/bash
-prompt='Password:'; user=root; stdin=0; nonint=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -S) stdin=1 ;; -n) nonint=1 ;; -H) ;;
-    -p) prompt="$2"; shift ;; -u) user="$2"; shift ;;
-    --) shift; break ;; *) break ;;
-  esac
-  shift
-done
-if [ $nonint = 1 ]; then echo "sudo: a password is required" >&2; exit 1; fi
-for try in 1 2 3; do
-  printf '%s' "$prompt" >&2
-  IFS= read -r pw || exit 1
-  [ "$pw" = ${JSON.stringify(password)} ] && { export FAKE_SUDO_USER="$user"; exec "$@"; }
-  echo "Sorry, try again." >&2
-done
-exit 1
-`,
-  );
-  chmodSync(join(bin, 'sudo'), 0o755);
-  return bin;
-}
 
 test('become: the password goes to sudo on stdin, never in a command line', async () => {
   const password = `pw-${randomBytes(6).toString('hex')}`;

@@ -4,6 +4,7 @@ import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SshConfig, globMatch, matchList, parseProxyJump } from '../../lib/connection/ssh-config.js';
+import { UserError } from '../../lib/errors.js';
 import { resolveSshTarget } from '../../lib/connection/ssh-target.js';
 
 const config = SshConfig.parse(`
@@ -29,7 +30,7 @@ Match originalhost cp1
   Port 9999
   IdentityFile ~/.ssh/second
 
-Match exec "true"
+Match exec "false"
   User never
 
 Host *
@@ -106,4 +107,84 @@ test('inventory variables win over ~/.ssh/config, which wins over defaults', () 
   assert.deepEqual([bare.hostName, bare.port, bare.user, bare.becomeUser], ['plain', 22, userInfo().username, 'root']);
   assert.equal(bare.knownHostsPath, join(homedir(), '.ssh', 'known_hosts'));
   assert.throws(() => resolveSshTarget('h', { ansible_port: 'ssh' }, config), /ansible_port must be a port number/);
+});
+
+test('ProxyCommand: %h %p %r %n %% expand with the final values; it and ProxyJump exclude each other (first wins)', () => {
+  const c = SshConfig.parse(`
+Host via-proxy
+  HostName 10.1.2.3
+  Port 2200
+  User pi
+  ProxyCommand ssh -W %h:%p -l %r bastion # %n %%
+  ProxyJump never-used
+Host jump-first
+  ProxyJump bastion
+  ProxyCommand never-used
+Host off
+  ProxyCommand none
+Host *
+  ProxyCommand nc %h %p
+`);
+  assert.equal(c.lookup('via-proxy').proxyCommand, 'ssh -W 10.1.2.3:2200 -l pi bastion # via-proxy %');
+  assert.equal(c.lookup('via-proxy').proxyJump, undefined);
+  // The inventory's user and port are ssh's command line: they win, and the tokens follow them.
+  assert.equal(c.lookup('via-proxy', { user: 'admin', port: 22 }).proxyCommand, 'ssh -W 10.1.2.3:22 -l admin bastion # via-proxy %');
+  assert.deepEqual([c.lookup('jump-first').proxyJump, c.lookup('jump-first').proxyCommand], ['bastion', undefined]);
+  assert.equal(c.lookup('off').proxyCommand, undefined);
+  assert.equal(c.lookup('other').proxyCommand, 'nc other 22');
+  const t = resolveSshTarget('via-proxy', {}, c);
+  assert.equal(t.proxyCommand, 'ssh -W 10.1.2.3:2200 -l pi bastion # via-proxy %');
+  assert.throws(
+    () => SshConfig.parse('Host *\n  ProxyCommand nc %z %p\n').lookup('x'),
+    (e: Error) => e instanceof UserError && e.location?.line === 2 && /unknown or unsupported token %z/.test(e.message),
+  );
+});
+
+test('Match exec runs its command (tokens expanded) and applies the block when it succeeds; Match user', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'steer-sshcfg-exec-'));
+  try {
+    const c = SshConfig.parse(`
+Host pi*
+  User pi
+Match originalhost pi* exec "test -e ${dir}/on-%h-%r"
+  HostName 10.9.9.9
+Match user deploy
+  Port 2022
+`);
+    assert.equal(c.lookup('pi1').hostName, undefined);
+    writeFileSync(join(dir, 'on-pi1-pi'), '');
+    assert.equal(c.lookup('pi1').hostName, '10.9.9.9');
+    assert.equal(c.lookup('nas').hostName, undefined, 'exec runs only when the criteria before it held');
+    assert.equal(c.lookup('pi1', { user: 'deploy' }).port, 2022);
+    assert.equal(c.lookup('pi1').port, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a keyword that would send the connection elsewhere is refused with its file:line, never dropped', () => {
+  const c = SshConfig.parse(
+    `Host safe
+  AddressFamily any
+  CanonicalizeHostname no
+  ServerAliveInterval 30
+  ForwardAgent yes
+Host aliased
+  HostKeyAlias other-host
+Host bound
+  BindAddress 10.0.0.1
+`,
+    '/home/me/.ssh/config',
+  );
+  assert.equal(c.lookup('safe').user, undefined, 'harmless values and session options are accepted');
+  assert.throws(
+    () => c.lookup('aliased'),
+    (e: Error) => e instanceof UserError && e.code === 'SSH_CONFIG_UNSUPPORTED' && e.location?.line === 7 && /HostKeyAlias is not supported by steer \(it changes which known_hosts entry/.test(e.message),
+  );
+  assert.throws(() => c.lookup('bound'), /BindAddress is not supported/);
+  assert.throws(() => SshConfig.parse('Match canonical all\n  User y\n').lookup('x'), /Match canonical is not supported by steer/);
+  assert.throws(
+    () => resolveSshTarget('t', {}, SshConfig.parse('Host t\n  ProxyJump a,b\nHost b\n  ProxyCommand nc %h %p\n')),
+    /jump host b has a ProxyCommand or ProxyJump of its own/,
+  );
 });

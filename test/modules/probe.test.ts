@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sh } from '../../lib/command/command.js';
+import { HOST_FUNCTIONS } from '../../lib/connection/host-functions.js';
 import { fileSections, parseFileState, sha256 } from '../../lib/modules/file-state.js';
 import { formatProbeOutput, parseProbeOutput, probeCommand, runProbe } from '../../lib/modules/probe.js';
 import { FakeConnection, fakeContext } from '../support/fake-connection.js';
 
+/** Runs a script in bash with the functions every steer shell has (host-functions.sh). */
 function bash(script: string): string {
-  return execFileSync('bash', ['-c', script], { encoding: 'utf8' });
+  return execFileSync('bash', ['-c', `${HOST_FUNCTIONS}\n${script}`], { encoding: 'utf8' });
 }
 
 test('sections survive a strict shell and come back byte for byte', (t) => {

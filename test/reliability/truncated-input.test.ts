@@ -60,5 +60,5 @@ test('a command whose stdin is cut does not run', (t) => {
   assert.deepEqual(readFileSync(out), input, whole.stderr);
   // Empty stdin is complete stdin.
   const empty = frameCommand(`cat; echo done`, Buffer.alloc(0));
-  assert.equal(runBash(SHELL_PRELUDE + empty.text).stdout, `done\n\n${empty.marker}:0\n`);
+  assert.equal(runBash(SHELL_PRELUDE + empty.text).stdout, `done\n\n${empty.marker}:0:0\n`);
 });

@@ -15,11 +15,10 @@ import type { Connection } from '../../lib/connection/connection.js';
 import { LocalConnection } from '../../lib/connection/local.js';
 import { executeModule } from '../../lib/modules/execute.js';
 import { modules } from '../../lib/modules/index.js';
-import type { ModuleContext } from '../../lib/modules/module.js';
 import { parseExtraVars } from '../../lib/vars/extra-vars.js';
 import { isTemplate, renderTemplateString } from '../../lib/vars/template.js';
 import { sshTo } from '../connection/helpers.js';
-import { fakeFacts } from '../support/fake-connection.js';
+import { realContext } from '../support/fake-connection.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 const RUNS = 100;
@@ -63,14 +62,7 @@ function withTimeout<T>(what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const context = (connection: Connection): ModuleContext => ({
-  host: connection.host,
-  facts: { ...fakeFacts, initSystem: 'other' },
-  check: false,
-  connection,
-  run: (command, options) => connection.run(command, options),
-  log: () => {},
-});
+const context = realContext;
 
 let sshd: Sshd;
 let work = '';

@@ -130,3 +130,15 @@ export function fakeContext(connection: FakeConnection, options: { check?: boole
     logs,
   };
 }
+
+/** A ModuleContext over a real connection (local or ssh), as the runner builds one, without check mode. */
+export function realContext(connection: Connection): ModuleContext {
+  return {
+    host: connection.host,
+    facts: { ...fakeFacts, initSystem: 'other' },
+    check: false,
+    connection,
+    run: (command, options) => connection.run(command, options),
+    log: () => {},
+  };
+}

@@ -3,7 +3,7 @@
 // and steer's encrypt-string values by ansible-inventory and ansible.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -106,4 +106,19 @@ test("steer's encrypt-string output is read by ansible-inventory and decrypted b
   const shown = exec('ansible', ['web1', '-i', 'steer-inv.yaml', '-m', 'debug', '-a', 'var=api_key', '--vault-password-file', 'pw']);
   const json = JSON.parse(shown.slice(shown.indexOf('{'))) as { api_key: string };
   assert.equal(json.api_key, value);
+});
+
+test('steer vault writes files with the modes ansible-vault gives them (0600 for the plaintext)', () => {
+  const modes = (tool: 'ansible' | 'steer') => {
+    const name = `${tool}-modes.yaml`;
+    writeFileSync(join(dir, name), CONTENT);
+    chmodSync(join(dir, name), 0o644);
+    const run = (action: string) => (tool === 'steer' ? steer('vault', action, '--vault-password-file', 'pw', name) : exec('ansible-vault', [action, '--vault-password-file', 'pw', name]));
+    run('encrypt');
+    const encrypted = statSync(join(dir, name)).mode & 0o777;
+    run('decrypt');
+    return { encrypted, decrypted: statSync(join(dir, name)).mode & 0o777 };
+  };
+  assert.deepEqual(modes('steer'), modes('ansible'));
+  assert.deepEqual(modes('steer'), { encrypted: 0o600, decrypted: 0o600 });
 });

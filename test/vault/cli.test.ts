@@ -38,7 +38,7 @@ function steer(args: string[], options: { input?: string; env?: NodeJS.ProcessEn
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('encrypt, view, decrypt in place: same bytes back, mode kept, no temp file left', () => {
+test('encrypt, view, decrypt in place: same bytes back, mode 0600 (as ansible-vault), no temp file left', () => {
   const original = 'token: abcdef.0123456789abcdef\nbinary: "\u00e9\u2603"\n';
   writeFileSync(join(dir, 'secrets.yaml'), original);
   chmodSync(join(dir, 'secrets.yaml'), 0o640);
@@ -47,7 +47,7 @@ test('encrypt, view, decrypt in place: same bytes back, mode kept, no temp file 
   const encrypted = readFileSync(join(dir, 'secrets.yaml'), 'utf8');
   assert.match(encrypted, /^\$ANSIBLE_VAULT;1\.1;AES256\n/);
   assert.equal(decryptVault(encrypted, PASSWORD).toString('utf8'), original);
-  assert.equal(statSync(join(dir, 'secrets.yaml')).mode & 0o777, 0o640);
+  assert.equal(statSync(join(dir, 'secrets.yaml')).mode & 0o777, 0o600);
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), []);
 
   const again = steer(['vault', 'encrypt', 'secrets.yaml', '--vault-password-file', 'pw']);
@@ -70,7 +70,7 @@ test('encrypt, view, decrypt in place: same bytes back, mode kept, no temp file 
   const dec = steer(['vault', 'decrypt', 'secrets.yaml', '--vault-id', `dev@${join(dir, 'pw')}`]);
   assert.equal(dec.code, 0, dec.stderr);
   assert.equal(readFileSync(join(dir, 'secrets.yaml'), 'utf8'), original);
-  assert.equal(statSync(join(dir, 'secrets.yaml')).mode & 0o777, 0o640);
+  assert.equal(statSync(join(dir, 'secrets.yaml')).mode & 0o777, 0o600, 'the plaintext is private, however open the file was');
   const notEncrypted = steer(['vault', 'decrypt', 'secrets.yaml', '--vault-password-file', 'pw']);
   assert.equal(notEncrypted.stderr, 'steer: secrets.yaml: not encrypted with ansible-vault (expected a $ANSIBLE_VAULT header)\n');
 });

@@ -1,7 +1,9 @@
 // `steer vault encrypt|decrypt|view|encrypt-string`: ansible-vault's everyday commands, in its
 // format, so the join token and passwords can live in git encrypted. Files change in place
-// atomically (a temp file beside them, renamed over), keeping their mode.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+// atomically (a temp file beside them, renamed over) and end up mode 0600, as ansible-vault writes
+// them: a decrypted file holds the plaintext, and no one but its owner reads it, not even for the
+// moment between write and rename.
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -31,14 +33,20 @@ function readInput(file: string): Buffer {
   }
 }
 
-/** Writes beside the target, then renames over it: readers see the old file or the new one. */
+/** Mode of every file `steer vault` writes (ansible-vault's). */
+export const VAULT_FILE_MODE = 0o600;
+
+/**
+ * Writes beside the target, then renames over it: readers see the old file or the new one. The
+ * new file is VAULT_FILE_MODE from its creation. Throws UserError (file unchanged) on failure.
+ */
 export function replaceFileAtomically(file: string, content: string | Buffer): void {
   const path = resolve(file);
-  const mode = statSync(path).mode & 0o7777;
   const temp = join(dirname(path), `.${basename(path)}.steer-${randomBytes(6).toString('hex')}`);
   let fd: number | undefined;
   try {
-    fd = openSync(temp, 'wx', mode);
+    fd = openSync(temp, 'wx', VAULT_FILE_MODE);
+    fchmodSync(fd, VAULT_FILE_MODE); // whatever the umask
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
     fsyncSync(fd);

@@ -1,6 +1,7 @@
 // Commands of a role on a real host: through the host's connection (become as the play says),
 // reported as `command` events (-v), failing the step on a non-zero exit for `$`. In check mode a `$`
 // command is recorded as "would run" on the open step and answered with empty output, never run.
+import { PROBE_TIMEOUT_MS } from '../../modules/probe.js';
 import type { Command } from '../../command/command.js';
 import type { RunOptions, RunResult } from '../../connection/connection.js';
 import { CommandFailed } from '../../errors.js';
@@ -65,7 +66,8 @@ export function hostExecutor(target: HostState, steps: Steps, env: CommandEnv): 
     const r = await runReported(target, command, env, {
       stdin,
       become: options.become ?? env.become,
-      timeoutMs: options.timeoutMs,
+      // Probes only read: one that hangs is killed (PROBE_TIMEOUT_MS) unless it asks for longer.
+      timeoutMs: options.timeoutMs ?? (mutating ? undefined : PROBE_TIMEOUT_MS),
       noLog: options.noLog,
       raw: mutating,
     });
