@@ -16,7 +16,6 @@ import { DATA_LAYERS } from './unsafe.js';
 import { resolveOmitted } from './omit.js';
 import { checkVariable } from './validate.js';
 
-export { evaluateCondition } from './template.js';
 
 export type VarLayer = 'roleDefaults' | 'inventory' | 'facts' | 'play' | 'varsFiles' | 'roleParams' | 'published' | 'extra' | 'magic';
 

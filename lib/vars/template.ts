@@ -15,8 +15,6 @@ import { OMIT } from './omit.js';
 import { PythonTypeError } from './python-semantics.js';
 import { assertFullyDefined, describeUndefined, firstUndefined, isUndefined, makeUndefined, undefinedInfo, UndefinedValueError } from './undefined.js';
 
-export { evaluateCondition, evaluateConditions } from './condition.js';
-
 /** What is being rendered, for messages. */
 export interface RenderSite {
   /** The variable whose value this is. */

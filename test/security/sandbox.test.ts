@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { UserError } from '../../lib/errors.js';
-import { evaluateCondition, renderTemplateString, renderValue } from '../../lib/vars/template.js';
+import { evaluateCondition } from '../../lib/vars/condition.js';
+import { renderTemplateString, renderValue } from '../../lib/vars/template.js';
 import { dataScope } from '../../lib/vars/unsafe.js';
 import { CORPUS, instantiate, payloadCode, RAN } from './escape-corpus.js';
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../lib/errors.js';
 import { LazyVars } from '../../lib/vars/lazy-vars.js';
-import { evaluateCondition, renderTemplateString, renderValue, templateSyntaxError } from '../../lib/vars/template.js';
+import { evaluateCondition } from '../../lib/vars/condition.js';
+import { renderTemplateString, renderValue, templateSyntaxError } from '../../lib/vars/template.js';
 
 const r = (value: unknown, vars: Record<string, unknown> = {}) => renderValue(value, vars);
 
