@@ -108,7 +108,7 @@ describe('the storage role on a 2-host lab with USB disks', { skip: labSkipReaso
     assert.equal(real.code, 0, real.stdout.slice(-5000));
     assertPredicted(check, real);
     const moved = stepResult(real, cp, 'storage', 'Existing data moved to the disk');
-    assert.match(moved!.message!, /stopped kubelet, 1 Pod, containerd; \/var\/lib\/etcd copied to \/mnt\/root\/var\/lib\/etcd .* verified .*bind-mounted; started containerd, kubelet; back after \d+ s/);
+    assert.match(moved!.message!, /stopped kubelet, 3 Pods, containerd; \/var\/lib\/etcd copied to \/mnt\/root\/var\/lib\/etcd .* verified .*bind-mounted; started containerd, kubelet; back after \d+ s/);
     process.stderr.write(`# move on ${cp}: ${moved!.message} (${moved!.durationMs} ms)\n`);
     await assertOnDisk(cp);
     // The cluster's state is on the disk, in use by the API server, which was stopped and started again.
