@@ -37,6 +37,11 @@ try {
   process.exit(1);
 }
 
+// Test files run many steer runs against this one machine at once (local hosts, the loopback
+// sshd): the per-host run lock would make them refuse each other. test/security/host-lock.test.ts
+// turns it on for its own runs, with a lock file of its own.
+process.env.STEER_HOST_LOCK ??= 'off';
+
 function run(list, concurrency) {
   if (list.length === 0) return 0;
   const r = spawnSync(

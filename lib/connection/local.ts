@@ -1,7 +1,7 @@
 // ansible_connection: local — the controller itself. Commands go through the same persistent,
 // framed bash shells as over ssh (child processes instead of channels), so stdout/stderr/exit
 // status, stdin, timeouts, become and the rules for paths (put/get) behave identically.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import type { Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
 import { TransferError, UnreachableError } from './errors.js';
+import { randomToken } from './framing.js';
+import { awaitHostLock, hostLockCommand, type HostLock } from './host-lock.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
 import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
 import { GET_MISSING_CODE, INLINE_PUT_LIMIT, SweptFolders, checkPutOptions, getCommand, putFromStdinCommand, putFromUploadCommand, transferMessage } from './transfer.js';
@@ -21,6 +23,8 @@ export interface LocalOptions {
   /** Environment of the shells (default: this process's). */
   env?: NodeJS.ProcessEnv;
   verbose?: (line: string) => void;
+  /** Hold the run's host lock (host-lock.ts) from connect() to close(). */
+  hostLock?: HostLock;
 }
 
 export class LocalConnection implements Connection {
@@ -28,6 +32,8 @@ export class LocalConnection implements Connection {
   private closed = false;
   private readonly user = userInfo().username;
   private readonly swept = new SweptFolders();
+  private locking: Promise<void> | undefined;
+  private lockProcess: ChildProcessWithoutNullStreams | undefined;
 
   constructor(
     readonly host: string,
@@ -42,6 +48,27 @@ export class LocalConnection implements Connection {
 
   async connect(): Promise<void> {
     if (this.closed) throw new UnreachableError(this.host, 'connection is closed');
+    const lock = this.options.hostLock;
+    if (lock) await (this.locking ??= this.takeLock(lock));
+  }
+
+  /** Starts the lock process (a child of this one: it ends when this process dies, even by SIGKILL). */
+  private async takeLock(lock: HostLock): Promise<void> {
+    const token = randomToken();
+    const command = hostLockCommand(lock, token);
+    this.log(`${this.host}: taking the host lock`);
+    // bash, as over ssh (a login shell): the one quoter writes bash's $'…' quoting.
+    const child = spawn('bash', ['--noprofile', '--norc', '-c', command.text], { stdio: 'pipe', env: this.options.env ?? process.env });
+    child.on('error', () => {});
+    const onClose = (listener: () => void) => (child.exitCode !== null || child.signalCode !== null ? listener() : child.once('close', listener));
+    try {
+      await awaitHostLock(this.host, lock, token, { stdout: child.stdout, stderr: child.stderr, onClose });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    if (this.closed) child.stdin.end();
+    else this.lockProcess = child;
   }
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
@@ -93,6 +120,9 @@ export class LocalConnection implements Connection {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Ending its stdin ends the lock process (exec cat), which releases the lock.
+    this.lockProcess?.stdin.end();
+    this.lockProcess = undefined;
     this.pool.fail(new UnreachableError(this.host, 'connection is closed'));
   }
 

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Connection } from './connection.js';
+import type { HostLock } from './host-lock.js';
 import type { HostKeyChecking } from './known-hosts.js';
 import { LocalConnection } from './local.js';
 import { SshConnection } from './ssh.js';
@@ -25,6 +26,8 @@ export interface ConnectionOptions {
   maxChannels?: number;
   /** The ssh agent socket (default $SSH_AUTH_SOCK). */
   agentSocket?: string;
+  /** The run's host lock, held while connected (host-lock.ts); none for read-only work. */
+  hostLock?: HostLock;
 }
 
 const configs = new Map<string, SshConfig>();
@@ -42,7 +45,7 @@ export function createConnection(host: string, vars: Record<string, unknown>, op
   const kind = stringVar(vars, 'ansible_connection') ?? 'ssh';
   if (kind === 'local') {
     const becomePassword = options.becomePassword ?? stringVar(vars, 'ansible_become_password', 'ansible_become_pass');
-    return new LocalConnection(host, { becomeUser: stringVar(vars, 'ansible_become_user'), becomePassword, verbose: options.verbose });
+    return new LocalConnection(host, { becomeUser: stringVar(vars, 'ansible_become_user'), becomePassword, verbose: options.verbose, hostLock: options.hostLock });
   }
   if (kind !== 'ssh' && kind !== 'smart' && kind !== 'paramiko') {
     throw new UserError(`${host}: ansible_connection ${JSON.stringify(kind)} is not supported (use ssh or local)`, 'UNSUPPORTED_CONNECTION');
@@ -57,6 +60,7 @@ export function createConnection(host: string, vars: Record<string, unknown>, op
     maxChannels: options.maxChannels,
     agentSocket: options.agentSocket,
     verbose: options.verbose,
+    hostLock: options.hostLock,
   });
 }
 

@@ -9,6 +9,7 @@ import { maskSecrets } from '../secrets/masker.js';
 import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
 import { BecomeError, HostKeyError, TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
+import { HostLockError, awaitHostLock, hostLockCommand, type HostLock } from './host-lock.js';
 import { KnownHosts, checkHostKey, knownHostsName, type HostKeyChecking } from './known-hosts.js';
 import { startProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
@@ -43,6 +44,11 @@ export interface SshOptions {
   /** The ssh agent socket; default $SSH_AUTH_SOCK. */
   agentSocket?: string;
   verbose?: (line: string) => void;
+  /**
+   * Hold the run's host lock (host-lock.ts) on a channel of its own while connected: taken again on
+   * every (re)connect, so a reboot or a dropped connection never leaves the run acting unlocked.
+   */
+  hostLock?: HostLock;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'lost' | 'closed';
@@ -165,7 +171,7 @@ export class SshConnection implements Connection {
         await this.ensureConnected(Math.max(1000, Math.min(left, this.options.connectTimeoutMs ?? 20_000)));
         return;
       } catch (error) {
-        if (error instanceof HostKeyError || Date.now() + delay >= deadline) throw error;
+        if (error instanceof HostKeyError || error instanceof HostLockError || Date.now() + delay >= deadline) throw error;
         this.log(`${this.host}: not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);
@@ -263,6 +269,14 @@ export class SshConnection implements Connection {
       for (const c of opened) c.end();
       throw new UnreachableError(this.host, 'connection is closed');
     }
+    try {
+      if (this.options.hostLock) await this.takeLock(client, this.options.hostLock);
+    } catch (error) {
+      client.end();
+      for (const c of opened) c.end();
+      this.stopProxy();
+      throw error;
+    }
     this.client = client;
     this.jumpClients = opened;
     this.lostError = undefined;
@@ -276,6 +290,27 @@ export class SshConnection implements Connection {
       this.drop(new UnreachableError(this.host, `connection to ${this.target.hostName}:${this.target.port} lost${why}`));
       if (this.state !== 'closed') this.state = 'lost';
     });
+  }
+
+  /**
+   * Opens the lock channel: one exec channel beside the shells (the pool keeps maxChannels below
+   * sshd's MaxSessions with room for it). It lives as long as the ssh connection does.
+   */
+  private async takeLock(client: Client, lock: HostLock): Promise<void> {
+    const token = randomToken();
+    this.log(`${this.host}: taking the host lock`);
+    const channel = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(hostLockCommand(lock, token).text, (err, ch) => (err ? reject(new UnreachableError(this.host, `cannot open the lock channel: ${err.message}`)) : resolve(ch))),
+    );
+    let closed = false;
+    channel.once('close', () => (closed = true));
+    const onClose = (listener: () => void) => (closed ? listener() : channel.once('close', listener));
+    try {
+      await awaitHostLock(this.host, lock, token, { stdout: channel, stderr: channel.stderr, onClose });
+    } catch (error) {
+      channel.close();
+      throw error;
+    }
   }
 
   private forward(client: Client, hop: SshEndpoint, next: SshEndpoint): Promise<ClientChannel> {

@@ -2,6 +2,7 @@
 // play) and gathering their facts (Ansible's implicit setup step). A host that cannot be reached is
 // "unreachable" and runs nothing more; a user mistake in its connection variables stops the run.
 import type { Connection } from '../connection/connection.js';
+import { HostLockError } from '../connection/host-lock.js';
 import { createConnection } from '../connection/open.js';
 import { UnreachableError, UserError } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
@@ -21,6 +22,7 @@ export async function connectHosts(run: RunState, hosts: HostState[]): Promise<v
         try {
           connection = createConnection(h.name, run.vars.connectionVars(h.name), {
             hostKeyChecking: o.hostKeyChecking,
+            ...(run.hostLock ? { hostLock: run.hostLock } : {}),
             ...(o.becomePassword !== undefined ? { becomePassword: o.becomePassword } : {}),
             ...(verbose ? { verbose: verbose(h.name) } : {}),
           });
@@ -30,8 +32,9 @@ export async function connectHosts(run: RunState, hosts: HostState[]): Promise<v
           await connection?.close().catch(() => {});
           // A mistake in the host's connection variables is the user's; anything else, the host's.
           if (err instanceof UserError) throw err;
-          h.status = 'unreachable';
-          run.reporter.emit({ type: 'step-result', host: h.name, role: 'connect', step: 'Connect', status: 'unreachable', message: (err as Error).message, durationMs: Date.now() - started });
+          // Another run holding the host's lock: reachable, but this run must not act on it.
+          h.status = err instanceof HostLockError ? 'failed' : 'unreachable';
+          run.reporter.emit({ type: 'step-result', host: h.name, role: 'connect', step: 'Connect', status: h.status, message: (err as Error).message, durationMs: Date.now() - started });
         }
       }),
   );

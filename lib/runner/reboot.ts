@@ -4,6 +4,7 @@
 import { sh } from '../command/command.js';
 import type { Connection } from '../connection/connection.js';
 import { HostKeyError } from '../connection/errors.js';
+import { HostLockError } from '../connection/host-lock.js';
 
 export interface RebootOptions {
   timeoutMs: number;
@@ -42,6 +43,8 @@ export async function rebootAndWait(connection: Connection, options: RebootOptio
       // A host that comes back with another host key is not the host that went down (or someone
       // sits in between): waiting longer cannot fix that, and the step stops at once as unreachable.
       if (err instanceof HostKeyError) throw new HostKeyError(err.host, `during the reboot wait: ${err.message}`);
+      // Another run took the host's lock while it rebooted: this run must not go on acting on it.
+      if (err instanceof HostLockError) throw err;
       lastError = (err as Error).message;
       options.log?.(`not back yet: ${lastError}`);
     }

@@ -3,6 +3,7 @@
 // the host-variables service (lib/vars/host-vars.ts) does that, reading the hosts' runtime values.
 import { createConnection } from '../connection/open.js';
 import { LocalConnection } from '../connection/local.js';
+import { hostLockFromEnv, type HostLock } from '../connection/host-lock.js';
 import { HostError, RunStopped, UnreachableError } from '../errors.js';
 import type { RunPlan } from '../plan/plan.js';
 import type { HostRuntime } from '../vars/host-vars.js';
@@ -19,6 +20,11 @@ export class RunState {
   readonly vars: HostVariables;
   /** hostvars as roles see them: every inventory host, rendered on read, with runtime values. */
   readonly hostvars: Record<string, Record<string, unknown>>;
+  /**
+   * The lock every connection of this run holds on its host (none with STEER_HOST_LOCK=off). The
+   * controller itself (`local` in roles) is not locked: it is where every run starts from.
+   */
+  readonly hostLock: HostLock | undefined = hostLockFromEnv();
 
   constructor(
     readonly plan: RunPlan,
@@ -76,6 +82,7 @@ export class RunState {
     const h = this.hosts.get(name) ?? new HostState(name);
     const connection = createConnection(name, this.vars.connectionVars(name), {
       hostKeyChecking: o.hostKeyChecking,
+      ...(this.hostLock ? { hostLock: this.hostLock } : {}),
       ...(o.becomePassword !== undefined ? { becomePassword: o.becomePassword } : {}),
     });
     try {
