@@ -38,9 +38,9 @@ test('a real run applies the actions in order and reports what check mode predic
   const check = new FakeConnection().respondToProbe(dirMissing);
   const predicted = await executeModule(modules.directory, args, fakeContext(check, { check: true }));
 
-  const connection = new FakeConnection().respondToProbe(dirMissing).respond(/^(mkdir|chmod|chown) /, { code: 0 });
+  const connection = new FakeConnection().respondToProbe(dirMissing).respond(/^__steer_(mkdir|on) /, { code: 0 });
   const result = await executeModule(modules.directory, args, fakeContext(connection));
-  assert.deepEqual(connection.runs.slice(1).map((r) => r.text), ['mkdir -p -- /etc/containerd', 'chmod 0700 -- /etc/containerd', 'chown root -- /etc/containerd']);
+  assert.deepEqual(connection.runs.slice(1).map((r) => r.text), ['__steer_mkdir /etc/containerd', '__steer_on /etc/containerd chmod 0700', '__steer_on /etc/containerd chown root']);
   assert.deepEqual(result, { changed: true, summary: 'create directory /etc/containerd (mode 0700)' });
   assert.deepEqual({ ...predicted, checkOnly: undefined }, { ...result, checkOnly: undefined });
 });
@@ -48,11 +48,11 @@ test('a real run applies the actions in order and reports what check mode predic
 test('puts and runs interleave in plan order', async () => {
   const connection = new FakeConnection()
     .respondToProbe({ 'dir.stat': { text: '' }, 'file.stat': { text: '' }, 'file.content': { code: 1, text: '' } })
-    .respond(/^(mkdir|systemctl) /, {});
+    .respond(/^(__steer_mkdir|systemctl) /, {});
   const result = await executeModule(modules.systemd_dropin, { unit: 'kubelet', name: '10-steer', content: '[Service]\n' }, fakeContext(connection));
   assert.equal(result.changed, true);
   assert.deepEqual(connection.log.slice(1), [
-    'run mkdir -p -m 0755 -- /etc/systemd/system/kubelet.service.d',
+    'run __steer_mkdir /etc/systemd/system/kubelet.service.d 0755',
     'put /etc/systemd/system/kubelet.service.d/10-steer.conf',
     'run systemctl daemon-reload',
   ]);
@@ -71,12 +71,12 @@ test('ctx.put, when given, writes instead of connection.put', async () => {
 test('a failing action throws ModuleError with its stderr and stops there', async () => {
   const connection = new FakeConnection()
     .respondToProbe(dirMissing)
-    .respond('mkdir', { code: 1, stderr: "mkdir: cannot create directory '/etc/containerd': Read-only file system\n" });
+    .respond('__steer_mkdir', { code: 1, stderr: "mkdir: cannot create directory '/etc/containerd': Read-only file system\n" });
   await assert.rejects(
     executeModule(modules.directory, { path: '/etc/containerd', mode: '0755' }, fakeContext(connection)),
     (err: Error) => {
       assert.ok(err instanceof ModuleError);
-      assert.equal(err.message, "mkdir -p -- /etc/containerd failed (exit 1): mkdir: cannot create directory '/etc/containerd': Read-only file system");
+      assert.equal(err.message, "__steer_mkdir /etc/containerd failed (exit 1): mkdir: cannot create directory '/etc/containerd': Read-only file system");
       assert.equal(err.result?.code, 1);
       return true;
     },
