@@ -117,7 +117,7 @@ test('schema errors point at the offending node with what was expected', async (
   const cases: [string, string][] = [
     [
       '- hosts: all\n  rolez: [greeter]\n',
-      "pb.yaml:2:3: unknown key 'rolez' in play (expected one of: name, hosts, roles, vars, vars_files, tags, serial, gather_facts, become, become_user, any_errors_fatal, max_fail_percentage)",
+      "pb.yaml:2:3: unknown key 'rolez' in play (expected one of: name, hosts, roles, vars, vars_files, tags, serial, gather_facts, become, become_user, any_errors_fatal, force_handlers, max_fail_percentage)",
     ],
     ['- hosts: 5\n', "pb.yaml:1:10: invalid value for 'hosts': 5 (expected a host pattern such as all, workers or web:!db, or a list of patterns)"],
     ['- hosts: all\n  serial: abc\n', `pb.yaml:2:11: invalid value for 'serial': "abc" (expected a number of hosts, a percentage such as "30%", or a list of them)`],
@@ -125,8 +125,8 @@ test('schema errors point at the offending node with what was expected', async (
     ['- hosts: all\n  gather_facts: maybe\n', `pb.yaml:2:17: invalid value for 'gather_facts': "maybe" (expected true or false)`],
     ['- hosts: all\n  roles: greeter\n', `pb.yaml:2:10: invalid value for 'roles': "greeter" (expected a list of roles: names, or mappings with role, tags, vars, when)`],
     ['- name: x\n', `pb.yaml:1:3: missing key 'hosts' in play (expected hosts: a host pattern such as all, workers or web:!db, or a list of patterns)`],
-    ['- hosts: all\n  roles:\n    - role: greeter\n      tagz: [a]\n', "pb.yaml:4:7: unknown key 'tagz' in role entry (expected one of: role, tags, vars, when)"],
-    ['- hosts: all\n  roles:\n    - 5\n', 'pb.yaml:3:7: invalid role entry: 5 (expected a role name, or a mapping with role and optional tags, vars, when)'],
+    ['- hosts: all\n  roles:\n    - role: greeter\n      tagz: [a]\n', "pb.yaml:4:7: unknown key 'tagz' in role entry (expected one of: role, tags, vars, when, any_errors_fatal, run_once)"],
+    ['- hosts: all\n  roles:\n    - 5\n', 'pb.yaml:3:7: invalid role entry: 5 (expected a role name, or a mapping with role and optional tags, vars, when, any_errors_fatal, run_once)'],
     ['- hosts: all\n  vars:\n    bad-name: 1\n', "pb.yaml:3:5: invalid name 'bad-name' in vars (expected a variable name (letters, digits and _, not starting with a digit))"],
     ['- hosts: all\n  max_fail_percentage: 150\n', 'pb.yaml:2:24: invalid value for \'max_fail_percentage\': 150 (expected a number from 0 to 100)'],
     ['hosts: all\n', 'pb.yaml:1:1: invalid playbook: {"hosts":"all"} (expected a YAML list of plays)'],
