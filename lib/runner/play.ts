@@ -44,12 +44,12 @@ export async function runPlay(plan: PlayPlan, run: RunState): Promise<void> {
       if (!role.selected) continue;
       if (batch.every((h) => !h.active)) break;
       run.checkStopped();
-      const policy = () => applyFailurePolicy(play, role.ref, batch, run);
+      const policy = () => applyFailurePolicy(play, role.ref, { hosts: batch, size: names.length }, run);
       const roleRun = { ...env, onFailure: policy, once: new OnceSteps(), ...(role.startAt ? { startAt: startAtMatcher(role.startAt) } : {}) };
       await runRoleOnBatch(role, batch, { scope, env: roleRun, run, limit });
       policy();
     }
-    stopWhenBatchFailed(batch, run);
+    stopWhenBatchFailed({ hosts: batch, size: names.length }, run);
   }
   run.reporter.emit({ type: 'play-end', play: play.name });
 }

@@ -143,3 +143,12 @@ test('a retry file path that is a device is written in place, never replaced by 
     writeRetryFile(join(out, 'x.retry'), ['h2', 'h1']);
     assert.equal(readFileSync(join(out, 'x.retry'), 'utf8'), 'h2\nh1\n');
   }));
+
+test('a host that failed in an earlier play still counts in its batch: the stop rules count the batch as serial cut it', () =>
+  withOut(async (out) => {
+    const r = await run('earlier-failure.yaml', out);
+    assert.equal(r.code, 2);
+    // Batch [h1, h2]: h1 failed in the first play, h2 fails here; 1 of 2 is not over 50%, nor the whole batch.
+    assert.deepEqual(marks(out), ['h3.mark', 'h4.mark']);
+    assert.ok(!r.events.some((e) => e.type === 'warning' && /max_fail_percentage|every host of the batch/.test(e.message)));
+  }));

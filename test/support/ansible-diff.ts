@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
-import { Scalar, stringify } from 'yaml';
+import { LineCounter, Scalar, isSeq, parseDocument, stringify } from 'yaml';
 import { registerRunCommand, type RunEngine } from '../../lib/cli/commands/run.js';
 import { SteerError, UserError, formatUserMessage } from '../../lib/errors.js';
 import { loadInventory } from '../../lib/inventory/load.js';
@@ -41,6 +41,8 @@ export interface DiffStep {
   tags?: string[];
   /** A Jinja template the step renders and shows (Ansible: `debug: msg=…`; steer: a role template). */
   show?: string;
+  /** Hosts the step fails on (Ansible: `failed_when: inventory_hostname in […]`; steer: `fail()`). */
+  failOn?: string[];
 }
 
 export interface DiffRole {
@@ -54,10 +56,15 @@ export interface DiffRoleEntry {
   tags?: string[];
   vars?: Record<string, unknown>;
   when?: string | boolean | (string | boolean)[];
+  any_errors_fatal?: boolean;
 }
 
 export interface DiffPlay {
   hosts: string;
+  /** The failure policy: play keys, written the same for both tools. */
+  serial?: number | string;
+  max_fail_percentage?: number;
+  any_errors_fatal?: boolean;
   vars?: Record<string, unknown>;
   tags?: string[];
   roles: DiffRoleEntry[];
@@ -100,6 +107,9 @@ export interface Outcome {
   cells: Map<string, Cell>;
   /** steerInProcess only: what the command printed besides events (warnings). */
   messages?: string[];
+  /** ansiblePlaybook() and steer(): the exit status, and the recap's hosts with their failed count. */
+  exitCode?: number;
+  recap?: Record<string, { failed: number }>;
 }
 
 export const cellKey = (play: number, role: string, step: string, host: string): string => `${play}|${role}|${step}|${host}`;
@@ -164,6 +174,7 @@ export class AnsibleDiff {
       const tasks = role.steps.map((s) => ({
         name: taskName(name, s.name),
         'ansible.builtin.debug': { msg: s.show ?? 'ran' },
+        ...(s.failOn ? { failed_when: `inventory_hostname in ${JSON.stringify(s.failOn)}` } : {}),
         ...(s.tags ? { tags: s.tags } : {}),
       }));
       this.write(join(base, 'roles', name, 'tasks', 'main.yml'), yamlText(tasks));
@@ -187,11 +198,12 @@ export class AnsibleDiff {
       this.write(join(dir, 'variables.yaml'), Object.keys(variables).length > 0 ? yamlText(variables) : '{}\n');
       const body = role.steps.map((s, i) => {
         const options = JSON.stringify({ tags: s.tags ?? [] });
+        if (s.failOn) return `    await step(${JSON.stringify(s.name)}, ${options}, async () => (${JSON.stringify(s.failOn)}.includes(host) ? fail('failed on purpose') : 'ok'));`;
         if (s.show === undefined) return `    await step(${JSON.stringify(s.name)}, ${options}, async () => 'ok');`;
         this.write(join(dir, 'templates', `show${i}.njk`), s.show);
         return `    await step(${JSON.stringify(s.name)}, ${options}, async () => { note('SHOW ' + JSON.stringify([${JSON.stringify(s.name)}, template('show${i}.njk')])); return 'ok'; });`;
       });
-      this.write(join(dir, 'role.ts'), `export default {\n  async run({ step, note, template }: any) {\n${body.join('\n')}\n  },\n};\n`);
+      this.write(join(dir, 'role.ts'), `export default {\n  async run({ step, note, template, fail, host }: any) {\n${body.join('\n')}\n  },\n};\n`);
     }
     this.write(join(base, 'site.yaml'), playbookText(this.scenario));
   }
@@ -259,6 +271,7 @@ export class AnsibleDiff {
   async ansiblePlaybook(run: DiffRun): Promise<Outcome> {
     const args = ['-i', this.inventoryPath, 'site.yml', ...runArgs(run)];
     let stdout: string;
+    let exitCode = 0;
     try {
       ({ stdout } = await exec(ansibleBin('ansible-playbook'), args, {
         cwd: join(this.dir, 'ansible'),
@@ -267,13 +280,20 @@ export class AnsibleDiff {
       }));
     } catch (err) {
       stdout = (err as { stdout?: string }).stdout ?? '';
-      if (!stdout.trimStart().startsWith('{')) return { error: ((err as { stderr?: string }).stderr ?? String(err)).trim(), cells: new Map() };
+      exitCode = (err as { code?: number }).code ?? 1;
+      if (!stdout.trimStart().startsWith('{')) return { error: ((err as { stderr?: string }).stderr ?? String(err)).trim(), cells: new Map(), exitCode };
     }
     const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
-      plays: { tasks: { task: { name: string }; hosts: Record<string, { skipped?: boolean; failed?: boolean; msg?: unknown }> }[] }[];
+      plays: { play: { path: string }; tasks: { task: { name: string }; hosts: Record<string, { skipped?: boolean; failed?: boolean; msg?: unknown }> }[] }[];
+      stats: Record<string, { failures: number }>;
     };
+    const recap = Object.fromEntries(Object.entries(report.stats).map(([host, s]) => [host, { failed: s.failures }]));
     const cells = new Map<string, Cell>();
-    report.plays.forEach((play, i) => {
+    // The json callback reports each serial batch as a play of its own: its path (site.yml:LINE) says which.
+    const playLines = playStartLines(readFileSync(join(this.dir, 'ansible', 'site.yml'), 'utf8'));
+    for (const play of report.plays) {
+      const i = playLines.indexOf(Number(play.play.path.split(':').pop()));
+      if (i < 0) throw new Error(`ansible-playbook reported a play at ${play.play.path}, not the start of a play`);
       for (const t of play.tasks) {
         const task = fromTaskName(t.task.name);
         if (!task) continue;
@@ -284,15 +304,16 @@ export class AnsibleDiff {
           cells.set(cellKey(i, role, step, host), { status, ...(msg !== undefined ? { msg } : {}) });
         }
       }
-    });
-    return { cells };
+    }
+    return { cells, exitCode, recap };
   }
 
   /** steer's answer: `steer run --json`, as a user runs it. */
   async steer(run: DiffRun): Promise<Outcome> {
     const r = await runSteer(['run', join(this.dir, 'steer', 'site.yaml'), '-i', this.inventoryPath, '--json', '--retry-file', join(this.dir, 'steer.retry'), ...runArgs(run)]);
     if (r.code === 5 || (r.events.length === 0 && r.code !== 0)) return { error: r.stderr.trim(), cells: new Map() };
-    return { cells: steerCells(r.events as unknown as SteerEvent[], this.scenario) };
+    const events = r.events as unknown as SteerEvent[];
+    return { cells: steerCells(events, this.scenario), exitCode: r.code, ...steerRecap(events) };
   }
 
   /**
@@ -308,15 +329,18 @@ export class AnsibleDiff {
     registerRunCommand(program, engine, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     const args = ['run', join(this.dir, 'steer', 'site.yaml'), '-i', this.inventoryPath, '--retry-file', join(this.dir, 'steer.retry'), ...runArgs(run)];
     const exitCode = process.exitCode;
+    let code: number;
     try {
+      process.exitCode = 0;
       await program.parseAsync(['node', 'steer', ...args]);
+      code = Number(process.exitCode ?? 0);
     } catch (err) {
       if (err instanceof SteerError) return { error: `steer: ${formatUserMessage(err)}`, cells: new Map(), messages: lines };
       throw err;
     } finally {
       process.exitCode = exitCode;
     }
-    return { cells: steerCells(events, this.scenario), messages: lines };
+    return { cells: steerCells(events, this.scenario), messages: lines, exitCode: code, ...steerRecap(events) };
   }
 
   /**
@@ -368,11 +392,22 @@ export function yamlText(value: unknown): string {
   return stringify(value, floats, { version: '1.1' });
 }
 
+/** The line (from 1) where each play of a playbook's text starts, as Ansible reports a play's path. */
+function playStartLines(text: string): number[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
+  if (!isSeq(doc.contents)) throw new Error('a playbook is a list of plays');
+  return doc.contents.items.map((play) => lines.linePos(play.range![0]).line);
+}
+
 /** The plays, the same text for both tools (steer's playbook keys are Ansible's). */
 function playbookText(scenario: DiffScenario): string {
   const plays = scenario.plays.map((p) => ({
     hosts: p.hosts,
     gather_facts: false,
+    ...(p.serial !== undefined ? { serial: p.serial } : {}),
+    ...(p.max_fail_percentage !== undefined ? { max_fail_percentage: p.max_fail_percentage } : {}),
+    ...(p.any_errors_fatal !== undefined ? { any_errors_fatal: p.any_errors_fatal } : {}),
     ...(p.vars ? { vars: p.vars } : {}),
     ...(p.tags ? { tags: p.tags } : {}),
     roles: p.roles.map(entry),
@@ -381,7 +416,13 @@ function playbookText(scenario: DiffScenario): string {
 }
 
 function entry(e: DiffRoleEntry): Record<string, unknown> {
-  return { role: e.role, ...(e.tags ? { tags: e.tags } : {}), ...(e.vars ? { vars: e.vars } : {}), ...(e.when !== undefined ? { when: e.when } : {}) };
+  return {
+    role: e.role,
+    ...(e.tags ? { tags: e.tags } : {}),
+    ...(e.vars ? { vars: e.vars } : {}),
+    ...(e.when !== undefined ? { when: e.when } : {}),
+    ...(e.any_errors_fatal !== undefined ? { any_errors_fatal: e.any_errors_fatal } : {}),
+  };
 }
 
 function runArgs(run: DiffRun): string[] {
@@ -395,9 +436,16 @@ function runArgs(run: DiffRun): string[] {
 
 type SteerEvent =
   | { type: 'play-start' }
+  | { type: 'recap'; hosts: Record<string, { failed: number }> }
   | { type: 'step-result'; host: string; role: string; step: string; status: string; message?: string; handler?: boolean }
   | { type: 'note'; host: string; message: string }
   | { type: string };
+
+/** The recap's hosts and their failed counts, from steer's events. */
+function steerRecap(events: SteerEvent[]): Pick<Outcome, 'recap'> {
+  const recap = events.find((e): e is Extract<SteerEvent, { type: 'recap' }> => e.type === 'recap');
+  return recap ? { recap: Object.fromEntries(Object.entries(recap.hosts).map(([host, c]) => [host, { failed: c.failed }])) } : {};
+}
 
 /** Cells from steer's --json events; a role skipped by its `when` skips each of its steps. */
 export function steerCells(events: SteerEvent[], scenario: DiffScenario): Map<string, Cell> {
