@@ -88,7 +88,7 @@ describe('engine on lab hosts', { skip, timeout: 20 * 60_000 }, () => {
 
   test('--tags runs only the matching steps and roles', async () => {
     const r = await runSteer(['run', pb('engine.yaml'), '-i', inv(), '--json', '--tags', 'second', '-e', `engine_token=${TOKEN}`]);
-    assert.equal(r.code, 0);
+    assert.equal(r.code, 0, r.stdout.slice(-4000));
     const roles = new Set(r.events.filter((e) => e.type === 'step-result' && e.role !== 'setup').map((e) => (e as { role: string }).role));
     assert.deepEqual([...roles], ['second']);
     const skipped = await runSteer(['run', pb('engine.yaml'), '-i', inv(), '--json', '--tags', 'second', '--skip-tags', 'second-file', '-e', `engine_token=${TOKEN}`]);
