@@ -92,6 +92,8 @@ export function describe(value: unknown): string {
   if (value instanceof PythonFloat) return `number ${value.written}`;
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'object') return 'mapping';
+  // Not data (the sandbox keeps templates from calling these; a message may still name one).
+  if (typeof value === 'function' || typeof value === 'symbol' || value === undefined) return typeof value;
   const shown = JSON.stringify(value);
   return `${typeof value} ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`;
 }

@@ -101,13 +101,13 @@ test('what Jinja users need still works: data, filters, globals, macros, Python 
   assert.equal(r('{% set j = joiner("+") %}{{ j() }}x{{ j() }}y'), 'x+y');
   assert.equal(r('{% macro hi(n) %}hi {{ n }}{% endmacro %}{{ hi("you") }}'), 'hi you');
   assert.equal(r('{% macro w() %}[{{ caller() }}]{% endmacro %}{% call w() %}in{% endcall %}'), '[in]');
-  assert.equal(r('{{ "a,b,,c".split(",") }}|{{ " x  y ".split() | join("/") }}|{{ "a b c".split(None, 1)[1] }}|{{ "a.b.c".rsplit(".", 1)[0] }}'), 'a,b,,c|x/y|b c|a.b');
-  assert.equal(r('{{ "k8s-node".startswith("k8s") }}{{ "x.yaml".endswith((".yml", ".yaml")) }}{{ "abc".startswith("b") }}'), 'truetruefalse');
+  assert.equal(r('{{ "a,b,,c".split(",") }}|{{ " x  y ".split() | join("/") }}|{{ "a b c".split(None, 1)[1] }}|{{ "a.b.c".rsplit(".", 1)[0] }}'), "['a', 'b', '', 'c']|x/y|b c|a.b"); // a list prints as Python's str(), as in Jinja
+  assert.equal(r('{{ "k8s-node".startswith("k8s") }}{{ "x.yaml".endswith((".yml", ".yaml")) }}{{ "abc".startswith("b") }}'), 'TrueTrueFalse'); // Python's str() of booleans
   assert.equal(r('[{{ "  pad ".strip() }}][{{ "xxhixx".strip("x") }}][{{ " l".lstrip() }}][{{ "r ".rstrip() }}]'), '[pad][hi][l][r]');
   assert.equal(r('{{ "MiXed".lower() }}{{ "up".upper() }}{{ "hello world".title() }}{{ "hELLO".capitalize() }}'), 'mixedUPHello WorldHello');
   assert.equal(r('{{ "a-b-c".replace("-", "+") }}|{{ "a-b-c".replace("-", "+", 1) }}|{{ "abcabc".find("c") }}|{{ "abc".count("b") }}'), 'a+b+c|a+b-c|2|1');
   assert.equal(r('{{ ", ".join(["a", "b"]) }}|{{ "{}:{}".format("h", 22) }}|{{ "{0}-{name}".format("x", name="y") }}'), 'a, b|h:22|x-y');
-  assert.equal(r('{{ "42".isdigit() }}{{ "4a".isdigit() }}{{ "7".zfill(3) }}{{ "ab".center(6, "*") }}'), 'truefalse007**ab**');
+  assert.equal(r('{{ "42".isdigit() }}{{ "4a".isdigit() }}{{ "7".zfill(3) }}{{ "ab".center(6, "*") }}'), 'TrueFalse007**ab**');
   assert.equal(r('{{ "a\\nb\\n".splitlines() | length }}|{{ [1, 2, 1].count(1) }}|{{ ["x", "y"].index("y") }}'), '2|2|1');
   assert.equal(r('{{ map.get("k") }}|{{ map.get("missing", "dflt") }}|{{ map.keys() | join(",") }}|{{ map.values() | length }}'), 'v|dflt|k,inner|2');
   assert.equal(r('{{ hostvars.h1.banner }} {{ hostvars["h1"].facts.os }}'), 'hi debian');
