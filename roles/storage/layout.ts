@@ -1,17 +1,13 @@
 // The storage role's pure parts: the article's layout (the disk on a mount point, the data folders
 // bound from it) as fstab entries that never brick a boot, the units' drop-ins, and what to do with
 // each data folder given what the probes saw. No I/O here: role.ts probes, these decide.
+import type { Vars } from './variables.js';
 
-/** The storage role's variables (roles/storage/variables.yaml). */
-export interface StorageVars {
-  storage_disk_uuid: string;
-  storage_mount_point: string;
-  storage_fstype: string;
-  storage_mount_options: string;
-  storage_device_timeout: number;
-  storage_bind_paths: string[];
-  storage_units: string[];
-}
+/** The storage role's variables the layout reads (declared once, in roles/storage/variables.yaml). */
+export type StorageVars = Pick<
+  Vars,
+  'storage_disk_uuid' | 'storage_mount_point' | 'storage_fstype' | 'storage_mount_options' | 'storage_device_timeout' | 'storage_bind_paths' | 'storage_units'
+>;
 
 export interface StorageLayout {
   uuid: string;
