@@ -111,14 +111,14 @@ describe('the storage role on a 2-host lab with USB disks', { skip: labSkipReaso
     assert.match(moved!.message!, /stopped kubelet, 3 Pods, containerd; \/var\/lib\/etcd copied to \/mnt\/root\/var\/lib\/etcd .* verified .*bind-mounted; started containerd, kubelet; back after \d+ s/);
     process.stderr.write(`# move on ${cp}: ${moved!.message} (${moved!.durationMs} ms)\n`);
     await assertOnDisk(cp);
-    // The cluster's state is on the disk, in use by the API server, which was stopped and started again.
-    await sudo(cp, 'test -s /mnt/root/var/lib/etcd/standin-state.json');
-    assert.match(await sudo(cp, 'journalctl -u kubelet --no-pager'), /starting static pod kube-apiserver[\s\S]*starting static pod kube-apiserver/, 'the API server was stopped and started again');
+    // The cluster's state is on the disk, in use by the stand-in etcd member, which was stopped and started again.
+    await sudo(cp, 'test -s /mnt/root/var/lib/etcd/member/snap/db');
+    assert.match(await sudo(cp, 'journalctl -u kubelet --no-pager'), /starting etcd [\s\S]*starting etcd /, 'etcd was stopped and started again');
     assert.equal((await kubectl('get nodes -o name')).trim(), nodesBefore);
     assert.equal((await kubectl('-n kube-verify get deployment kube-verify -o jsonpath={.metadata.uid}')).trim(), deployment);
     assert.equal((await kubectl('-n kube-verify get deployment kube-verify -o jsonpath={.status.readyReplicas}')).trim(), '3');
     // The SD card's copy stays under the mount (nothing deleted).
-    await sudo(cp, 'mkdir -p /run/sd && mount --bind / /run/sd && test -s /run/sd/var/lib/etcd/standin-state.json; r=$?; umount /run/sd; exit $r');
+    await sudo(cp, 'mkdir -p /run/sd && mount --bind / /run/sd && test -s /run/sd/var/lib/etcd/member/snap/db; r=$?; umount /run/sd; exit $r');
 
     assertNothingChanged(await site());
   });
