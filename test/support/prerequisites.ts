@@ -11,6 +11,9 @@ export const UNIT_TEST_TOOLS: readonly Tool[] = [
   ['ansible', 'ansible-core'],
   ['ansible-inventory', 'ansible-core'],
   ['ansible-vault', 'ansible-core'],
+  // The differential tests run ansible-playbook with the json stdout callback, which ships in the
+  // ansible.posix collection of Debian's `ansible` package, not in ansible-core.
+  ['/usr/lib/python3/dist-packages/ansible_collections/ansible/posix/plugins/callback/json.py', 'ansible'],
   // A real sshd on loopback (test/support/sshd.ts), keys and the agent, sudo for become.
   ['sshd', 'openssh-server'],
   ['ssh', 'openssh-client'],
