@@ -52,6 +52,8 @@ export const commandValue = {
 /** A function of the command's result, e.g. changedWhen. */
 export const predicate = { instanceof: 'Function', errorMessage: 'must be a function' } as const;
 export const presentOrAbsent = { enum: ['present', 'absent'] } as const;
+/** The attributes every module that writes a file or folder takes (spread into its properties). */
+export const fileAttributes = { mode, owner: { type: 'string' }, group: { type: 'string' } } as const;
 
 /** How a value looks in a message: strings quoted (cut at 40 characters), objects by kind. */
 function shown(value: unknown): string {

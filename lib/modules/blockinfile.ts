@@ -1,6 +1,6 @@
 // blockinfile: a block of lines between two marker lines, after Ansible's blockinfile. The markers
 // find the block again on the next run, so the block is replaced as a whole, never duplicated.
-import { argError, mode, presentOrAbsent } from './args.js';
+import { argError, fileAttributes, presentOrAbsent } from './args.js';
 import { planFileEdit, probeEditedFile } from './file-edit.js';
 import type { FileState } from './file-state.js';
 import { insertIndex } from './lineinfile.js';
@@ -39,9 +39,7 @@ export const blockinfile: Module<BlockInFileArgs, FileState> = {
       insertafter: { type: 'string' },
       insertbefore: { type: 'string' },
       create: { type: 'boolean' },
-      mode,
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...fileAttributes,
     },
     required: ['path'],
     additionalProperties: false,

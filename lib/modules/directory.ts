@@ -1,6 +1,6 @@
 // directory: a directory (and its parents) with the given attributes.
 import { mkdirCommand } from '../connection/host-functions.js';
-import { argError, mode } from './args.js';
+import { argError, fileAttributes } from './args.js';
 import { describeChanges, fileSections, parseFileState, planAttributes, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
 import { ModuleError } from './module.js';
@@ -19,9 +19,7 @@ export const directory: Module<DirectoryArgs, FileState> = {
     type: 'object',
     properties: {
       path: { type: 'string' },
-      mode,
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...fileAttributes,
     },
     required: ['path'],
     additionalProperties: false,

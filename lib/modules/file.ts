@@ -1,6 +1,6 @@
 // file: a file with given content (or just attributes), or no file at all.
 import { removeCommand } from '../connection/host-functions.js';
-import { argError, mode, presentOrAbsent } from './args.js';
+import { argError, fileAttributes, presentOrAbsent } from './args.js';
 import { contentDiff, describeChanges, fileSections, parseFileState, planAttributes, planContent, type FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
 import { runProbe } from './probe.js';
@@ -26,9 +26,7 @@ export const file: Module<FileArgs, FileState> = {
       path: { type: 'string' },
       content: { anyOf: [{ type: 'string' }, { instanceof: 'Buffer' }], errorMessage: 'must be a string or a Buffer' },
       state: presentOrAbsent,
-      mode,
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...fileAttributes,
       secret: { type: 'boolean' },
     },
     required: ['path'],

@@ -1,7 +1,7 @@
 // lineinfile: one line in a file, after Ansible's lineinfile. With `regexp`, the last matching line
 // (the first with firstmatch) is replaced by `line`; without a match the line is inserted unless it
 // is already there. `backrefs` fills \1… from the match and changes nothing when nothing matches.
-import { argError, mode, presentOrAbsent } from './args.js';
+import { argError, fileAttributes, presentOrAbsent } from './args.js';
 import { planFileEdit, probeEditedFile } from './file-edit.js';
 import type { FileState } from './file-state.js';
 import type { Module, Plan } from './module.js';
@@ -43,9 +43,7 @@ export const lineinfile: Module<LineInFileArgs, FileState> = {
       firstmatch: { type: 'boolean' },
       backrefs: { type: 'boolean' },
       create: { type: 'boolean' },
-      mode,
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...fileAttributes,
     },
     required: ['path'],
     additionalProperties: false,

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { etcdTarballName } from '../../lab/standins/etcd-release.js';
-import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
+import { hostShell, labSkipReason, startLab, type LabHandle } from '../support/lab.js';
 
 const articleManifest = (name: string) => readFileSync(new URL(`../fixtures/standins/kube-verify-${name}.yaml`, import.meta.url), 'utf8');
 const skip = labSkipReason();
@@ -22,17 +22,7 @@ describe('day-2 operations on lab hosts with the stand-ins', { skip, timeout: 40
   let cp: string;
   let w1: string;
   let w2: string;
-  const sh = async (host: string, command: string): Promise<{ code: number; out: string }> => {
-    const wrapped = `{\n${command}\n} > /tmp/day2-out 2>&1; rc=$?; cat /tmp/day2-out; echo "__rc=$rc"`;
-    const out = await lab.exec(host, wrapped);
-    const m = /__rc=(\d+)\s*$/.exec(out);
-    return { code: m ? Number(m[1]) : -1, out: out.replace(/__rc=\d+\s*$/, '') };
-  };
-  const ok = async (host: string, command: string): Promise<string> => {
-    const r = await sh(host, command);
-    assert.equal(r.code, 0, `${host}: ${command}\n${r.out}`);
-    return r.out;
-  };
+  const { sh, ok } = hostShell(() => lab);
   const apt = (pkgs: string) => `sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages ${pkgs} >/dev/null`;
   const repo = (minor: string) => `${lab.repoUrl}/core:/stable:/v${minor}/deb/`;
   const nodes = () => ok(cp, `${KUBECTL} get nodes --no-headers 2>/dev/null`);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { labSkipReason, startLab, type LabHandle } from '../support/lab.js';
+import { hostShell, labSkipReason, startLab, type LabHandle } from '../support/lab.js';
 
 // The first article's Deployment and Service, as it pipes them into kubectl.
 const articleManifest = (name: string) => readFileSync(new URL(`../fixtures/standins/kube-verify-${name}.yaml`, import.meta.url), 'utf8');
@@ -16,18 +16,7 @@ describe('the articles\' cluster on lab hosts with the stand-ins', { skip, timeo
   let lab: LabHandle;
   let cp: string;
   let workers: string[];
-  /** Runs a command on a host; resolves with stdout+stderr and the exit code (never throws). */
-  const sh = async (host: string, command: string): Promise<{ code: number; out: string }> => {
-    const wrapped = `{\n${command}\n} > /tmp/standin-out 2>&1; rc=$?; cat /tmp/standin-out; echo "__rc=$rc"`;
-    const out = await lab.exec(host, wrapped);
-    const m = /__rc=(\d+)\s*$/.exec(out);
-    return { code: m ? Number(m[1]) : -1, out: out.replace(/__rc=\d+\s*$/, '') };
-  };
-  const ok = async (host: string, command: string): Promise<string> => {
-    const r = await sh(host, command);
-    assert.equal(r.code, 0, `${host}: ${command}\n${r.out}`);
-    return r.out;
-  };
+  const { sh, ok } = hostShell(() => lab);
   const all = (fn: (host: string) => Promise<unknown>) => Promise.all([cp, ...workers].map(fn));
 
   before(async () => {

@@ -85,3 +85,32 @@ export async function startLab(requested: { name: string; hosts: number; bootDel
     },
   };
 }
+
+/** A command's combined output (stdout then stderr, interleaved as written) and its exit code. */
+export interface HostShellResult {
+  code: number;
+  out: string;
+}
+
+/**
+ * Shell helpers for lab tests that drive hosts by hand (the stand-in tests): `sh` runs a command and
+ * never throws; `ok` asserts exit 0 and names the host, the command and its output when not. The
+ * command's output goes through a file on the host so that stderr is kept and ordered with stdout.
+ */
+export function hostShell(lab: () => LabHandle): {
+  sh(host: string, command: string): Promise<HostShellResult>;
+  ok(host: string, command: string): Promise<string>;
+} {
+  const sh = async (host: string, command: string): Promise<HostShellResult> => {
+    const wrapped = `{\n${command}\n} > /tmp/steer-test-out 2>&1; rc=$?; cat /tmp/steer-test-out; echo "__rc=$rc"`;
+    const out = await lab().exec(host, wrapped);
+    const m = /__rc=(\d+)\s*$/.exec(out);
+    return { code: m ? Number(m[1]) : -1, out: out.replace(/__rc=\d+\s*$/, '') };
+  };
+  const ok = async (host: string, command: string): Promise<string> => {
+    const r = await sh(host, command);
+    if (r.code !== 0) throw new Error(`${host}: ${command}\nexit ${r.code}\n${r.out}`);
+    return r.out;
+  };
+  return { sh, ok };
+}
