@@ -59,6 +59,7 @@ async function walkOnce(ref: RoleRef, role: RoleDefinition<any>, scope: WalkScop
     m: bindModules({} as ModuleContext, async () => ({ changed: false })),
     notify: () => {},
     flushHandlers: async () => {},
+    reboot: async () => {},
     publish: () => {},
     hostvars: scope.hostvars,
     groups: scope.groups,

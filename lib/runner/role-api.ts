@@ -89,6 +89,14 @@ export interface RoleContext<V = Record<string, unknown>> {
   notify(handler: string): void;
   /** Runs the handlers notified so far, now. */
   flushHandlers(): Promise<void>;
+  /**
+   * Reboots the host now, inside a step, and waits until it is back with a new boot id (facts are
+   * gathered again) — Ansible's reboot module as a task; the built-in `reboot` handler does the same
+   * at flush time. For work that must hold a place around the reboot, e.g. drain, reboot, uncordon
+   * in one `throttle: 1` step. In check mode nothing reboots: the step reports "would reboot".
+   * Rejects when the host does not come back within `reboot_timeout` seconds.
+   */
+  reboot(): Promise<void>;
   /** Publishes a value for other hosts (like Ansible's hostvars / set_fact). */
   publish(key: string, value: unknown, options?: { secret?: boolean }): void;
   /** Variables and published values of any host of the inventory, by name. */

@@ -4,6 +4,7 @@ import { HostFailed, RunStopped } from '../errors.js';
 import type { Facts } from '../facts/facts.js';
 import type { Vars } from '../inventory/inventory.js';
 import type { RoleRef } from '../playbook/playbook.js';
+import type { ModuleResult } from '../modules/module.js';
 import type { HostState } from './host-state.js';
 import { rebootAndWait } from './reboot.js';
 import type { Reporter } from './reporter.js';
@@ -94,6 +95,11 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
     local: { ...shellsOn(async () => controller, controllerEnv), m: stepModules(moduleContext(controller, () => NO_FACTS, { ...controllerEnv, log }), steps) },
     notify: (h) => handlers.notify([h]),
     flushHandlers: () => handlers.flush(steps),
+    // reboot() inside a step: its result is the step's, as a module's would be.
+    async reboot() {
+      const open = steps.current('reboot()');
+      open.results.push(env.check ? { changed: true, checkOnly: true, summary: 'would reboot' } : await rebootHost(host, vars, env));
+    },
     publish: (key, value) => void (host.published[key] = value),
     hostvars: env.hostvars,
     groups: env.groups,
@@ -123,6 +129,11 @@ export async function runRoleOnHost(host: HostState, ref: RoleRef, role: RoleDef
 /** The built-in handlers (Ansible's reboot module as a handler). */
 async function builtinHandler(name: string, host: HostState, vars: Vars, env: RoleEnv): Promise<StepReturn> {
   if (name !== 'reboot') throw new Error(`unknown handler '${name}'`);
+  return rebootHost(host, vars, env);
+}
+
+/** Reboots the host, waits for it (reboot_timeout) and gathers its facts again. */
+async function rebootHost(host: HostState, vars: Vars, env: RoleEnv): Promise<ModuleResult> {
   const { elapsedMs } = await rebootAndWait(host.connection!, { timeoutMs: env.rebootTimeoutMs(vars), stopped: env.stopping });
   host.facts = await env.gatherFacts(host);
   return { changed: true, summary: `rebooted, back after ${Math.round(elapsedMs / 1000)} s` };

@@ -19,4 +19,16 @@ export interface Vars {
    * Default: `600`.
    */
   reboot_timeout: number;
+  /**
+   * Inventory group whose first host's kubectl drains and uncordons a node that reboots while in a cluster.
+   *
+   * Default: `"control_plane"`.
+   */
+  control_plane_group: string;
+  /**
+   * Seconds `kubectl drain` may take before a node of a running cluster reboots (PodDisruptionBudgets respected); past it the run stops with the node cordoned.
+   *
+   * Default: `300`.
+   */
+  drain_timeout: number;
 }

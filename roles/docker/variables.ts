@@ -25,4 +25,16 @@ export interface Vars {
    * Default: `"100m"`.
    */
   docker_log_max_size: string;
+  /**
+   * Inventory group whose first host's kubectl drains and uncordons a node whose runtime restarts while in a cluster.
+   *
+   * Default: `"control_plane"`.
+   */
+  control_plane_group: string;
+  /**
+   * Seconds `kubectl drain` may take before the runtime of a node in a running cluster restarts (PodDisruptionBudgets respected); past it the run stops with the node cordoned.
+   *
+   * Default: `300`.
+   */
+  drain_timeout: number;
 }

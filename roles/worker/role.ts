@@ -1,12 +1,16 @@
 // `kubeadm join`, once: skipped when /etc/kubernetes/kubelet.conf exists AND the control plane knows
 // the node (a kubelet.conf from a cluster since rebuilt is reported, never silently reset). The
-// join data comes from the control plane's published values and reaches kubeadm in a 0600 config
-// file, never on a command line. Then the node's labels, set through the control plane's kubectl.
-import { defineRole } from 'steer';
-import { ADMIN_CONF, criSocket } from '../control-plane/role.js';
+// join data comes from the control plane's published values or, when the control plane's play did
+// not run (`steer run site.yaml -l newnode`), from a token minted on the control plane through
+// on(host); it reaches kubeadm in a 0600 config file, never on a command line. The node's labels
+// and taints are the node-labels role's.
+import { defineRole, Secret } from 'steer';
+import { criSocket, parseJoinCommand } from '../control-plane/role.js';
+import { nodeName, nodeExists } from '../control-plane/kube-node.js';
 import type { Vars } from './variables.js';
 
 const JOIN_CONFIG = '/etc/kubernetes/kubeadm-join.yaml';
+type JoinData = { apiServerEndpoint: string; token: string; caCertHash: string };
 
 export default defineRole<Vars>({
   async run({ step, m, probe, sh, vars, host, hostvars, groups, template, on, fail, check }) {
@@ -16,42 +20,44 @@ export default defineRole<Vars>({
       return;
     }
     const cp = hostvars[controlPlane] ?? {};
-    const known = ((cp['cluster_nodes'] as string[] | undefined) ?? []).includes(host);
+    const name = nodeName(host);
 
     await step('Joined the cluster', async () => {
       const configured = (await probe`test -f /etc/kubernetes/kubelet.conf`).ok;
+      // The control plane's play publishes the nodes it knows; outside it (-l), ask it directly.
+      const published = cp['cluster_nodes'] as string[] | undefined;
+      const known = published ? published.includes(name) : configured && (await nodeExists(on(controlPlane), name));
       if (configured && known) return 'ok';
       if (configured)
         fail(
-          `/etc/kubernetes/kubelet.conf exists but the control plane ${controlPlane} does not know node ${host}: ` +
+          `/etc/kubernetes/kubelet.conf exists but the control plane ${controlPlane} does not know node ${name}: ` +
             'it was joined to an earlier cluster. Run `steer run reset.yaml -l ' + host + '` and then this playbook again.',
         );
-      const join = cp['kubeadm_join'] as { apiServerEndpoint: string; token: string; caCertHash: string } | undefined;
+      const join = (cp['kubeadm_join'] as JoinData | undefined) ?? (await freshJoinData());
       if (!join) {
         if (check) return { changed: true, summary: `would join ${controlPlane}'s cluster (join token is created in a real run)` };
-        fail(`the control plane ${controlPlane} published no join data: did its play run in this run?`);
+        fail(`the control plane ${controlPlane} printed no join command (kubeadm token create --print-join-command)`);
       }
-      const results = [
+      return [
         await m.file({
           path: JOIN_CONFIG,
           mode: '0600',
-          content: template('kubeadm-join.yaml.njk', { join, node_name: host, cri_socket: criSocket(vars.container_runtime) }),
+          content: template('kubeadm-join.yaml.njk', { join, node_name: name, cri_socket: criSocket(vars.container_runtime) }),
         }),
         await m.command({ cmd: sh`kubeadm join --config ${JOIN_CONFIG}`, creates: '/etc/kubernetes/kubelet.conf', timeoutMs: 10 * 60_000 }),
         await m.file({ path: JOIN_CONFIG, state: 'absent' }),
       ];
-      return results;
     });
 
-    const labels = Object.entries(vars.node_labels);
-    await step('Node labels', { when: labels.length > 0 }, async () => {
-      const kubectl = on(controlPlane);
-      const shown = await kubectl.probe`kubectl --kubeconfig=${ADMIN_CONF} get node ${host} -o jsonpath={.metadata.labels}`;
-      const current = (shown.ok && shown.stdout.trim() ? JSON.parse(shown.stdout) : {}) as Record<string, string>;
-      const missing = labels.filter(([k, v]) => current[k] !== v).map(([k, v]) => `${k}=${v}`);
-      if (missing.length === 0) return 'ok';
-      await kubectl.$`kubectl --kubeconfig=${ADMIN_CONF} label node ${host} ${missing} --overwrite`;
-      return 'changed';
-    });
+    /**
+     * The control plane's play did not run (this host alone under --limit): a short-lived token from
+     * the control plane itself, with the CA certificate hash, through its connection. Masked.
+     */
+    async function freshJoinData(): Promise<JoinData | undefined> {
+      const out = await on(controlPlane!).$({ noLog: true })`kubeadm token create --ttl ${`${vars.join_token_ttl}`} --print-join-command`;
+      const join = parseJoinCommand(out.stdout);
+      if (join) new Secret(join.token);
+      return join;
+    }
   },
 });

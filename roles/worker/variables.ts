@@ -8,17 +8,15 @@ export interface Vars {
    */
   container_runtime: 'containerd' | 'docker';
   /**
-   * Labels put on this node from the control plane (kubectl label --overwrite), e.g. the second article's raid=true and network=gigabit.
-   *
-   * Default: `{}`.
-   */
-  node_labels: {
-    [k: string]: string;
-  };
-  /**
-   * Inventory group whose first host is the control plane that published the join data.
+   * Inventory group whose first host is the control plane that published the join data (or mints it, when its play is not part of the run).
    *
    * Default: `"control_plane"`.
    */
   control_plane_group: string;
+  /**
+   * Lifetime of the join token minted on the control plane when a worker joins without the control plane's play (`steer run site.yaml -l newnode`).
+   *
+   * Default: `"1h"`.
+   */
+  join_token_ttl: string;
 }

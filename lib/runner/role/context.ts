@@ -26,6 +26,7 @@ export interface RoleParts {
   m: ModuleCalls;
   notify(handler: string): void;
   flushHandlers(): Promise<void>;
+  reboot(): Promise<void>;
   /** Stores a value this host publishes (its secrecy is registered here). */
   publish(key: string, value: unknown): void;
   hostvars: Record<string, Vars>;
@@ -70,6 +71,7 @@ export function createRoleContext(parts: RoleParts): RoleContext<any> {
     file: (file) => readFileSync(join(parts.ref.dir, 'files', file), 'utf8'),
     notify: parts.notify,
     flushHandlers: parts.flushHandlers,
+    reboot: parts.reboot,
     publish(key, value, options) {
       if (options?.secret) registerSecretsIn(value);
       parts.publish(key, value);

@@ -1,0 +1,80 @@
+// Takes a node out of the cluster for good, from the control plane: drain (bounded, budgets
+// respected), `kubectl delete node`, then on the node itself — when it can still be reached —
+// `kubeadm reset -f` and what kubeadm reset leaves by design (CNI configuration and links,
+// iptables chains, IPVS). A dead board gets the control-plane side only, and the run says what it
+// skipped. The last control plane is never removed. After the run, take the host out of the
+// inventory (or join it again with `steer run site.yaml -l NODE`).
+import { defineRole } from 'steer';
+import { ADMIN_CONF } from '../control-plane/role.js';
+import { drainNode, nodeName, nodeExists } from '../control-plane/kube-node.js';
+import { cleanNode } from './clean.js';
+import type { Vars } from './variables.js';
+
+const KUBECTL = ['kubectl', `--kubeconfig=${ADMIN_CONF}`];
+const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+
+export default defineRole<Vars>({
+  async run({ step, vars, host, groups, on, $, probe, fail, note, warn }) {
+    const target = vars.node;
+    const name = nodeName(target);
+    const self = { $, probe };
+    let exists = false;
+    let reachable = false;
+
+    await step('Node to remove', async () => {
+      if (!target) return fail('which node? Run `steer run remove-node.yaml -e node=NAME` (NAME as in the inventory)');
+      const controlPlanes = groups[vars.control_plane_group] ?? [];
+      if (target === host || nodeName(host) === name) return fail(`${target} runs this play: remove another node, or reset this one with reset.yaml`);
+      const cpNodes = (await probe`${KUBECTL} get nodes -l ${CONTROL_PLANE_LABEL} -o name`).lines().map((l) => l.replace(/^node\//, ''));
+      if ((controlPlanes.includes(target) && controlPlanes.length <= 1) || (cpNodes.includes(name) && cpNodes.length <= 1))
+        return fail(`${target} is the last control plane: removing it would remove the cluster (use reset.yaml for that)`);
+      exists = await nodeExists(self, name);
+      reachable = await canReach(target);
+      note(`node ${name}: ${exists ? 'in the cluster' : 'not in the cluster'}, ${reachable ? 'reachable' : 'unreachable'}`);
+      return 'ok';
+    });
+
+    await step('Node drained', { when: exists }, async () => {
+      if (reachable) {
+        try {
+          await drainNode(self, name, { timeoutSeconds: vars.drain_timeout });
+        } catch (err) {
+          fail(
+            `drain of ${name} did not finish within ${vars.drain_timeout} s (a PodDisruptionBudget may hold it): the node stays cordoned. ` +
+              `Fix what holds it and run again, or give up with \`kubectl uncordon ${name}\`. ${(err as Error).message}`,
+          );
+        }
+        return 'changed';
+      }
+      // A dead board's kubelet never confirms a Pod stopped: evict (replacements start elsewhere),
+      // then, after the timeout, delete what is left without waiting for it.
+      try {
+        await drainNode(self, name, { timeoutSeconds: vars.unreachable_drain_timeout });
+      } catch {
+        warn(`${name} is unreachable: its Pods are deleted without eviction after ${vars.unreachable_drain_timeout} s`);
+        await drainNode(self, name, { timeoutSeconds: vars.unreachable_drain_timeout, force: true });
+      }
+      return 'changed';
+    });
+
+    await step('Node deleted', { when: exists }, async () => {
+      await self.$`${KUBECTL} delete node ${name}`;
+      return 'changed';
+    });
+
+    await step('Node reset and cleaned', { when: reachable }, () => cleanNode(on(target)));
+    if (!reachable)
+      note(
+        `${target} could not be reached: skipped on the node itself kubeadm reset, the CNI configuration and links, iptables and IPVS cleanup. ` +
+          'Wipe the board (or run `steer run reset.yaml -l ' + target + '` once it is back) before it joins again.',
+      );
+
+    async function canReach(name: string): Promise<boolean> {
+      try {
+        return (await on(name).probe`true`).ok;
+      } catch {
+        return false; // not in the inventory, or unreachable (on() throws HostError)
+      }
+    }
+  },
+});
