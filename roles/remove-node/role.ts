@@ -1,7 +1,7 @@
 // Takes a node out of the cluster for good, from the control plane: drain (bounded, budgets
-// respected), `kubectl delete node`, then on the node itself — when it can still be reached —
-// `kubeadm reset -f` and what kubeadm reset leaves by design (CNI configuration and links,
-// iptables chains, IPVS). A dead board gets the control-plane side only, and the run says what it
+// respected); on the node itself — when it can still be reached — `kubeadm reset -f` and what
+// kubeadm reset leaves by design (CNI configuration and links, iptables chains, IPVS); then
+// `kubectl delete node`. A dead board gets the control-plane side only, and the run says what it
 // skipped. The last control plane is never removed. After the run, take the host out of the
 // inventory (or join it again with `steer run site.yaml -l NODE`).
 import { defineRole } from 'steer';
@@ -24,10 +24,10 @@ export default defineRole<Vars>({
     await step('Node to remove', async () => {
       if (!target) return fail('which node? Run `steer run remove-node.yaml -e node=NAME` (NAME as in the inventory)');
       const controlPlanes = groups[vars.control_plane_group] ?? [];
-      if (target === host || nodeName(host) === name) return fail(`${target} runs this play: remove another node, or reset this one with reset.yaml`);
       const cpNodes = (await probe`${KUBECTL} get nodes -l ${CONTROL_PLANE_LABEL} -o name`).lines().map((l) => l.replace(/^node\//, ''));
       if ((controlPlanes.includes(target) && controlPlanes.length <= 1) || (cpNodes.includes(name) && cpNodes.length <= 1))
         return fail(`${target} is the last control plane: removing it would remove the cluster (use reset.yaml for that)`);
+      if (target === host || nodeName(host) === name) return fail(`${target} runs this play: remove it from another control plane`);
       exists = await nodeExists(self, name);
       reachable = await canReach(target);
       note(`node ${name}: ${exists ? 'in the cluster' : 'not in the cluster'}, ${reachable ? 'reachable' : 'unreachable'}`);
@@ -57,12 +57,14 @@ export default defineRole<Vars>({
       return 'changed';
     });
 
+    // Reset before the delete, as kubeadm's documentation orders it: a kubelet still running
+    // would register the Node again.
+    await step('Node reset and cleaned', { when: reachable }, () => cleanNode(on(target)));
+
     await step('Node deleted', { when: exists }, async () => {
       await self.$`${KUBECTL} delete node ${name}`;
       return 'changed';
     });
-
-    await step('Node reset and cleaned', { when: reachable }, () => cleanNode(on(target)));
     if (!reachable)
       note(
         `${target} could not be reached: skipped on the node itself kubeadm reset, the CNI configuration and links, iptables and IPVS cleanup. ` +

@@ -73,3 +73,16 @@ test('step(name, { throttle: 1 }) in a play: the hosts take the step one at a ti
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('reboot() inside a throttled step: check mode reports "would reboot" in order; outside a step it is refused', async () => {
+  const dir = join(repoRoot, 'test/fixtures/policy');
+  // --check only: these hosts are the controller itself.
+  const r = await runSteer(['run', join(dir, 'reboot-step.yaml'), '-i', join(dir, 'hosts.ini'), '--json', '--check', '-l', 'h1']);
+  const results = r.events.filter((e) => e.type === 'step-result');
+  const inStep = results.find((e) => e.type === 'step-result' && e.step === 'Drain, reboot, uncordon');
+  assert.equal(inStep?.type === 'step-result' && inStep.status, 'changed');
+  assert.match((inStep as { message?: string }).message ?? '', /would run: echo drain; would run: echo uncordon; would reboot/);
+  const outside = results.find((e) => e.type === 'step-result' && e.step === '(role script)');
+  assert.match((outside as { message?: string } | undefined)?.message ?? '', /reboot\(\) must run inside step\(\)/);
+  assert.notEqual(r.code, 0);
+});
