@@ -14,12 +14,13 @@ const KUBECTL = ['kubectl', `--kubeconfig=${ADMIN_CONF}`];
 const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 
 export default defineRole<Vars>({
-  async run({ step, vars, host, groups, on, $, probe, fail, note, warn }) {
+  async run({ step, vars, host, groups, hostvars, on, $, probe, fail, note, warn }) {
     const target = vars.node;
     const name = nodeName(target);
     const self = { $, probe };
     let exists = false;
     let reachable = false;
+    let why = '';
 
     await step('Node to remove', async () => {
       if (!target) return fail('which node? Run `steer run remove-node.yaml -e node=NAME` (NAME as in the inventory)');
@@ -29,8 +30,9 @@ export default defineRole<Vars>({
         return fail(`${target} is the last control plane: removing it would remove the cluster (use reset.yaml for that)`);
       if (target === host || nodeName(host) === name) return fail(`${target} runs this play: remove it from another control plane`);
       exists = await nodeExists(self, name);
-      reachable = await canReach(target);
-      note(`node ${name}: ${exists ? 'in the cluster' : 'not in the cluster'}, ${reachable ? 'reachable' : 'unreachable'}`);
+      why = await unreachableBecause(target);
+      reachable = why === '';
+      note(`node ${name}: ${exists ? 'in the cluster' : 'not in the cluster'}, ${reachable ? 'reachable' : why}`);
       return 'ok';
     });
 
@@ -67,15 +69,18 @@ export default defineRole<Vars>({
     });
     if (!reachable)
       note(
-        `${target} could not be reached: skipped on the node itself kubeadm reset, the CNI configuration and links, iptables and IPVS cleanup. ` +
+        `${target} could not be reached (${why}): skipped on the node itself kubeadm reset, the CNI configuration and links, iptables and IPVS cleanup. ` +
           'Wipe the board (or run `steer run reset.yaml -l ' + target + '` once it is back) before it joins again.',
       );
 
-    async function canReach(name: string): Promise<boolean> {
+    /** '' when the node answers; else why not (not in the inventory — a typo? —, or unreachable). */
+    async function unreachableBecause(node: string): Promise<string> {
+      if (!(node in hostvars)) return `no host ${node} in the inventory`;
       try {
-        return (await on(name).probe`true`).ok;
-      } catch {
-        return false; // not in the inventory, or unreachable (on() throws HostError)
+        const r = await on(node).probe`true`;
+        return r.ok ? '' : `a command failed there: ${r.stderr.trim()}`;
+      } catch (err) {
+        return (err as Error).message; // on() throws HostError for a host it cannot reach
       }
     }
   },

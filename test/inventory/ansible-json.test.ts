@@ -72,7 +72,7 @@ describe('steer inventory (CLI)', () => {
     );
   });
 
-  test('--host huckleberry: cluster-wide group vars, host vars and node labels', () => {
+  test("--host: cluster-wide group vars, host vars, and the control plane's node labels", () => {
     const r = steer('-i', 'inventory/home.yaml', '--host', 'huckleberry');
     assert.equal(r.status, 0, r.stderr);
     const vars = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -87,7 +87,10 @@ describe('steer inventory (CLI)', () => {
     assert.equal(vars.control_plane_schedulable, true);
     assert.equal(vars.apiserver_health_timeout, '4m0s');
     assert.equal(vars.verify_cleanup, false);
-    assert.deepEqual(vars.node_labels, { raid: 'true', network: 'gigabit' });
+    assert.equal(vars.node_labels, undefined);
+    // The second article labels its control plane.
+    const cp = JSON.parse(steer('-i', 'inventory/home.yaml', '--host', 'elderberry').stdout) as Record<string, unknown>;
+    assert.deepEqual(cp.node_labels, { raid: 'true', network: 'gigabit' });
   });
 
   test('--list with --limit, and the warning for a limit part that matches nothing', () => {
