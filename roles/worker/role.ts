@@ -33,10 +33,16 @@ export default defineRole<Vars>({
           `/etc/kubernetes/kubelet.conf exists but the control plane ${controlPlane} does not know node ${name}: ` +
             'it was joined to an earlier cluster. Run `steer run reset.yaml -l ' + host + '` and then this playbook again.',
         );
-      const join = (cp['kubeadm_join'] as JoinData | undefined) ?? (await freshJoinData());
+      // The control plane's play ran in this run (it published its nodes): its token is the one;
+      // in check mode it made none. Otherwise (-l newnode) mint one there now.
+      const join = (cp['kubeadm_join'] as JoinData | undefined) ?? (published ? undefined : await freshJoinData());
       if (!join) {
         if (check) return { changed: true, summary: `would join ${controlPlane}'s cluster (join token is created in a real run)` };
-        fail(`the control plane ${controlPlane} printed no join command (kubeadm token create --print-join-command)`);
+        fail(
+          published
+            ? `the control plane ${controlPlane} published no join data for ${name}`
+            : `the control plane ${controlPlane} printed no join command (kubeadm token create --print-join-command)`,
+        );
       }
       return [
         await m.file({

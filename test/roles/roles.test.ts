@@ -30,15 +30,15 @@ test("Flannel's pod network is set to the cluster's", () => {
   assert.match(WEAVE_GONE, /Weaveworks shut down/);
 });
 
-test('site.yaml and reset.yaml pass the syntax check against the home inventory, connecting nowhere', async () => {
-  for (const playbook of ['site.yaml', 'reset.yaml']) {
+test('site.yaml, reset.yaml and remove-node.yaml pass the syntax check against the home inventory, connecting nowhere', async () => {
+  for (const playbook of ['site.yaml', 'reset.yaml', 'remove-node.yaml']) {
     const r = await runSteer(['run', playbook, '-i', 'inventory/home.yaml', '--syntax-check']);
     assert.equal(r.code, 0, r.stderr);
   }
   const hosts = await runSteer(['run', 'site.yaml', '-i', 'inventory/home.yaml', '--list-hosts']);
   assert.match(hosts.stdout, /play #2 \(control_plane\): Control plane[\s\S]*elderberry/);
   const tasks = await runSteer(['run', 'site.yaml', '-i', 'inventory/home.yaml', '--list-tasks']);
-  for (const role of ['preflight', 'hostname', 'storage', 'cgroups', 'sysctl', 'docker', 'kubernetes-apt', 'control-plane', 'worker', 'cni', 'verify'])
+  for (const role of ['preflight', 'hostname', 'storage', 'cgroups', 'sysctl', 'docker', 'kubernetes-apt', 'control-plane', 'worker', 'node-labels', 'cni', 'verify'])
     assert.match(tasks.stdout, new RegExp(`\\n\\s+${role} : `), role);
 });
 
