@@ -2,7 +2,7 @@
 // the node (a kubelet.conf from a cluster since rebuilt is reported, never silently reset). The
 // join data comes from the control plane's published values and reaches kubeadm in a 0600 config
 // file, never on a command line. Then the node's labels, set through the control plane's kubectl.
-import { defineRole } from 'steer';
+import { defineRole, nodeName } from 'steer';
 import { ADMIN_CONF, criSocket } from '../control-plane/role.js';
 import type { Vars } from './variables.js';
 
@@ -16,14 +16,15 @@ export default defineRole<Vars>({
       return;
     }
     const cp = hostvars[controlPlane] ?? {};
-    const known = ((cp['cluster_nodes'] as string[] | undefined) ?? []).includes(host);
+    const node = nodeName(host);
+    const known = ((cp['cluster_nodes'] as string[] | undefined) ?? []).includes(node);
 
     await step('Joined the cluster', async () => {
       const configured = (await probe`test -f /etc/kubernetes/kubelet.conf`).ok;
       if (configured && known) return 'ok';
       if (configured)
         fail(
-          `/etc/kubernetes/kubelet.conf exists but the control plane ${controlPlane} does not know node ${host}: ` +
+          `/etc/kubernetes/kubelet.conf exists but the control plane ${controlPlane} does not know node ${node}: ` +
             'it was joined to an earlier cluster. Run `steer run reset.yaml -l ' + host + '` and then this playbook again.',
         );
       const join = cp['kubeadm_join'] as { apiServerEndpoint: string; token: string; caCertHash: string } | undefined;
@@ -35,7 +36,7 @@ export default defineRole<Vars>({
         await m.file({
           path: JOIN_CONFIG,
           mode: '0600',
-          content: template('kubeadm-join.yaml.njk', { join, node_name: host, cri_socket: criSocket(vars.container_runtime) }),
+          content: template('kubeadm-join.yaml.njk', { join, node_name: node, cri_socket: criSocket(vars.container_runtime) }),
         }),
         await m.command({ cmd: sh`kubeadm join --config ${JOIN_CONFIG}`, creates: '/etc/kubernetes/kubelet.conf', timeoutMs: 10 * 60_000 }),
         await m.file({ path: JOIN_CONFIG, state: 'absent' }),
@@ -46,11 +47,11 @@ export default defineRole<Vars>({
     const labels = Object.entries(vars.node_labels);
     await step('Node labels', { when: labels.length > 0 }, async () => {
       const kubectl = on(controlPlane);
-      const shown = await kubectl.probe`kubectl --kubeconfig=${ADMIN_CONF} get node ${host} -o jsonpath={.metadata.labels}`;
+      const shown = await kubectl.probe`kubectl --kubeconfig=${ADMIN_CONF} get node ${node} -o jsonpath={.metadata.labels}`;
       const current = (shown.ok && shown.stdout.trim() ? JSON.parse(shown.stdout) : {}) as Record<string, string>;
       const missing = labels.filter(([k, v]) => current[k] !== v).map(([k, v]) => `${k}=${v}`);
       if (missing.length === 0) return 'ok';
-      await kubectl.$`kubectl --kubeconfig=${ADMIN_CONF} label node ${host} ${missing} --overwrite`;
+      await kubectl.$`kubectl --kubeconfig=${ADMIN_CONF} label node ${node} ${missing} --overwrite`;
       return 'changed';
     });
   },
