@@ -13,23 +13,25 @@ export function kubernetesRepository(baseUrl: string, version: KubeVersion): str
 /**
  * Steps: the repository of `version`'s minor (its key in /etc/apt/keyrings), `packages` installed
  * at `version` (any Debian revision: `kubeadm=1.34.2-*`, held packages changed) and held. `what`
- * names the packages step (e.g. "kubeadm 1.34.2"); `when: false` skips the three. Returns true when
+ * names the packages step (e.g. "kubeadm 1.34.2"); `when: false` skips the three; `onError`
+ * turns a failure into the caller's message. Returns true when
  * something changed.
  */
 export async function pinnedKubernetesPackages(
   { step, m }: Pick<RoleContext, 'step' | 'm'>,
-  options: { baseUrl: string; version: KubeVersion; packages: string[]; what?: string; when?: boolean },
+  options: { baseUrl: string; version: KubeVersion; packages: string[]; what?: string; when?: boolean; onError?: (what: string, err: Error) => never },
 ): Promise<boolean> {
+  const orError = <T>(what: string, p: Promise<T>): Promise<T> => (options.onError ? p.catch((err: Error) => options.onError!(what, err)) : p);
   const repo = kubernetesRepository(options.baseUrl, options.version);
   const version = formatKubeVersion(options.version);
   const when = options.when ?? true;
   const source = await step(`pkgs.k8s.io repository for v${minorOf(options.version)}`, { when }, () =>
-    m.apt_source({ name: 'kubernetes', uri: repo, suite: '/', keyUrl: `${repo}Release.key`, keyring: '/etc/apt/keyrings/kubernetes-apt-keyring.gpg' }),
+    orError('the repository', m.apt_source({ name: 'kubernetes', uri: repo, suite: '/', keyUrl: `${repo}Release.key`, keyring: '/etc/apt/keyrings/kubernetes-apt-keyring.gpg' })),
   );
   const installed = await step(options.what ?? `Kubernetes ${version} packages`, { when }, () =>
-    m.apt({ packages: options.packages.map((p) => `${p}=${version}-*`), updateCache: source.status === 'changed', allowChangeHeld: true }),
+    orError('apt-get install', m.apt({ packages: options.packages.map((p) => `${p}=${version}-*`), updateCache: source.status === 'changed', allowChangeHeld: true })),
   );
-  const held = await step(`${options.what ?? 'Kubernetes packages'} held`, { when }, () => m.apt_hold({ packages: options.packages, held: true }));
+  const held = await step(`${options.what ?? 'Kubernetes packages'} held`, { when }, () => orError('apt-mark hold', m.apt_hold({ packages: options.packages, held: true })));
   return [source, installed, held].some((r) => r.status === 'changed');
 }
 

@@ -48,7 +48,7 @@ export default defineRole<Vars>({
       drainTimeout: vars.upgrade_drain_timeout, readyTimeout: vars.upgrade_node_ready_timeout,
     };
     const todo = applyNeeded || nodeNeeded;
-    await packagesStep({ step, m }, u, ['kubeadm'], todo);
+    await packagesStep({ step, m, fail }, u, ['kubeadm'], todo, false);
     // Air-gapped, plan with no version falls back to kubeadm's own; the explicit target is what apply gets.
     await step('kubeadm upgrade plan', { when: applyNeeded && !check }, async () => {
       const plan = await probe({ timeoutMs: 10 * 60_000 })`kubeadm upgrade plan ${`v${t}`}`;
@@ -68,7 +68,7 @@ export default defineRole<Vars>({
       }
     });
     await drainStep({ step, fail }, u, nodeNeeded || applyNeeded);
-    await packagesStep({ step, m }, u, KUBERNETES_PACKAGES.filter((p) => p !== 'kubeadm'), todo);
+    await packagesStep({ step, m, fail }, u, KUBERNETES_PACKAGES.filter((p) => p !== 'kubeadm'), todo, true);
     await restartAndReturn({ step, fail, $, check }, u, todo);
   },
 });

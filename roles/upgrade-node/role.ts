@@ -1,7 +1,7 @@
 // upgrade.yaml's last play, one node at a time (serial: 1, any_errors_fatal): a node that is not at
-// the target yet is drained from the control plane, gets the packages of the target (pinned, held),
-// runs `kubeadm upgrade node`, restarts its kubelet, is uncordoned and waited for until Ready at the
-// target. A node already there is skipped, so a re-run after a failure resumes where it stopped.
+// the target yet is drained from the control plane, gets kubeadm at the target, runs `kubeadm
+// upgrade node`, gets kubelet and kubectl at the target (pinned, held), restarts its kubelet, is
+// uncordoned and waited for until Ready at the target. A node already there is skipped, so a re-run after a failure resumes where it stopped.
 import { compareKubeVersions, defineRole, formatKubeVersion, nodeAtTarget, nodeName, parseKubeVersion } from 'steer';
 import { installedKubernetesPackages, KUBERNETES_PACKAGES } from '../kubernetes-apt/packages.js';
 import { readCluster } from './cluster.js';
@@ -40,7 +40,9 @@ export default defineRole<Vars>({
       return 'ok';
     });
     await drainStep({ step, fail }, u, todo);
-    await packagesStep({ step, m }, u, packages, todo);
+    // kubeadm's order: kubeadm, `kubeadm upgrade node`, then the kubelet — a failed `kubeadm upgrade
+    // node` leaves the node's kubelet as it was.
+    await packagesStep({ step, m, fail }, u, ['kubeadm'], todo, true);
     await step('kubeadm upgrade node', { when: todo }, async () => {
       try {
         await $({ timeoutMs: 15 * 60_000 })`kubeadm upgrade node`;
@@ -48,6 +50,7 @@ export default defineRole<Vars>({
         fail(stoppedMessage(u, 'kubeadm upgrade node', (err as Error).message));
       }
     });
+    await packagesStep({ step, m, fail }, u, packages.filter((p) => p !== 'kubeadm'), todo, true);
     await restartAndReturn({ step, fail, $, check }, u, todo);
   },
 });

@@ -50,8 +50,11 @@ export async function drainStep(ctx: Pick<RoleContext, 'step' | 'fail'>, u: Node
 }
 
 /** Packages at the target (repository of its minor, pinned, held): kubeadm alone before `kubeadm upgrade`, the others after. */
-export async function packagesStep(ctx: Pick<RoleContext, 'step' | 'm'>, u: NodeUpgrade, packages: string[], when: boolean): Promise<void> {
-  await pinnedKubernetesPackages(ctx, { baseUrl: u.baseUrl, version: u.target, packages, what: `${packages.join(', ')} ${formatKubeVersion(u.target)}`, when });
+export async function packagesStep(ctx: Pick<RoleContext, 'step' | 'm' | 'fail'>, u: NodeUpgrade, packages: string[], when: boolean, drained: boolean): Promise<void> {
+  const what = `${packages.join(', ')} ${formatKubeVersion(u.target)}`;
+  // After the drain, a failure leaves the node cordoned: say so, and how to resume.
+  const onError = drained ? (step: string, err: Error) => ctx.fail(stoppedMessage(u, `${step} (${what})`, err.message)) : undefined;
+  await pinnedKubernetesPackages(ctx, { baseUrl: u.baseUrl, version: u.target, packages, what, when, onError });
 }
 
 /** kubelet restarted (new binary, new configuration), uncordoned, then Ready at the target. */
