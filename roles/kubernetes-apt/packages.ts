@@ -11,8 +11,8 @@ export function kubernetesRepository(baseUrl: string, version: KubeVersion): str
 }
 
 /**
- * Steps: the repository of `version`'s minor (its key in /etc/apt/keyrings), `packages` installed
- * at `version` (any Debian revision: `kubeadm=1.34.2-*`, held packages changed) and held. `what`
+ * Steps: the repository of `version`'s minor (its key in /etc/apt/keyrings), then `packages`
+ * installed at `version` (any Debian revision: `kubeadm=1.34.2-*`, held packages changed) and held. `what`
  * names the packages step (e.g. "kubeadm 1.34.2"); `when: false` skips the three; `onError`
  * turns a failure into the caller's message. Returns true when
  * something changed.
@@ -28,11 +28,13 @@ export async function pinnedKubernetesPackages(
   const source = await step(`pkgs.k8s.io repository for v${minorOf(options.version)}`, { when }, () =>
     orError('the repository', m.apt_source({ name: 'kubernetes', uri: repo, suite: '/', keyUrl: `${repo}Release.key`, keyring: '/etc/apt/keyrings/kubernetes-apt-keyring.gpg' })),
   );
-  const installed = await step(options.what ?? `Kubernetes ${version} packages`, { when }, () =>
-    orError('apt-get install', m.apt({ packages: options.packages.map((p) => `${p}=${version}-*`), updateCache: source.status === 'changed', allowChangeHeld: true })),
-  );
-  const held = await step(`${options.what ?? 'Kubernetes packages'} held`, { when }, () => orError('apt-mark hold', m.apt_hold({ packages: options.packages, held: true })));
-  return [source, installed, held].some((r) => r.status === 'changed');
+  // Installed and held in one step: apt-get install of a held package drops the hold, which a
+  // separate hold step could not predict under --check.
+  const installed = await step(options.what ?? `Kubernetes ${version} packages`, { when }, async () => [
+    await orError('apt-get install', m.apt({ packages: options.packages.map((p) => `${p}=${version}-*`), updateCache: source.status === 'changed', allowChangeHeld: true })),
+    await orError('apt-mark hold', m.apt_hold({ packages: options.packages, held: true })),
+  ]);
+  return [source, installed].some((r) => r.status === 'changed');
 }
 
 /** The Kubernetes packages installed on the host (dpkg), with their versions; missing ones are absent. */
