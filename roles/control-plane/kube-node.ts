@@ -1,6 +1,6 @@
 // Node operations through the control plane's kubectl, shared by the roles that take a node out of
 // service and put it back: drain (bounded, PodDisruptionBudgets respected), uncordon, wait until
-// Ready, and the Kubernetes node name of an inventory host. Each takes the control plane's shells
+// Ready. Each takes the control plane's shells
 // (`on(controlPlane)`) so that it works from the node's own play, even under --limit.
 import type { RoleContext } from 'steer';
 import { ADMIN_CONF } from './role.js';
@@ -10,15 +10,8 @@ export type ControlPlaneShells = ReturnType<RoleContext['on']>;
 
 const KUBECTL = ['kubectl', `--kubeconfig=${ADMIN_CONF}`];
 
-/**
- * The name kubeadm registers for an inventory host: kubeadm's GetHostname trims and lowercases the
- * name it is given (`nodeRegistration.name`, which the roles set to the inventory name). The one
- * place this mapping lives, so that the inventory-name policy (validation, refusal of names that
- * are no RFC 1123 subdomain) can be changed here alone.
- */
-export function nodeName(host: string): string {
-  return host.trim().toLowerCase();
-}
+/** The node name of an inventory host: steer's one mapping (lib/kube/node-name.ts), re-exported for these roles. */
+export { nodeName } from 'steer';
 
 /** Whether the cluster has a Node of this name (read-only; false when the API cannot be reached). */
 export async function nodeExists(cp: ControlPlaneShells, node: string): Promise<boolean> {

@@ -3,7 +3,8 @@
 // longer start-up allowance for slow boards); kubeconfigs for root and the login user; and, while
 // some worker has not joined, a fresh join token (24 h) published for the workers — never printed.
 import { randomBytes } from 'node:crypto';
-import { defineRole, Secret } from 'steer';
+import { defineRole, nodeName, Secret } from 'steer';
+import { configDrift, formatDrift, readRunningSettings } from './drift.js';
 import type { Vars } from './variables.js';
 
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
@@ -28,7 +29,7 @@ export function parseJoinCommand(text: string): { apiServerEndpoint: string; tok
 }
 
 export default defineRole<Vars>({
-  async run({ step, m, $, probe, sh, vars, facts, host, template, publish, groups, fail, check }) {
+  async run({ step, m, $, probe, sh, vars, facts, host, template, publish, groups, fail, warn, check }) {
     const initialised = (await probe`test -f ${ADMIN_CONF}`).ok;
     const leftovers = (await probe`ls -A /etc/kubernetes/manifests`).stdout.trim();
     if (!initialised && leftovers)
@@ -53,7 +54,7 @@ export default defineRole<Vars>({
         content: template('kubeadm-init.yaml.njk', {
           bootstrap_token: token.value,
           advertise_address: facts.defaultIpv4,
-          node_name: host,
+          node_name: nodeName(host),
           cri_socket: criSocket(vars.container_runtime),
         }),
       }),
@@ -61,6 +62,21 @@ export default defineRole<Vars>({
     await step('kubeadm init', () =>
       m.command({ cmd: sh`kubeadm init --config ${INIT_CONFIG}`, creates: ADMIN_CONF, timeoutMs: 15 * 60_000 }),
     );
+
+    // After init, kubeadm never reads these again: a changed setting is reported, not silently ignored.
+    await step('Settings match the running cluster', { when: initialised }, async () => {
+      const wanted = {
+        kubernetes_version: vars.kubernetes_version,
+        cluster_name: vars.cluster_name,
+        pod_network_cidr: vars.pod_network_cidr,
+        service_cidr: vars.service_cidr,
+        control_plane_endpoint: `${facts.defaultIpv4}:6443`,
+        apiserver_liveness_initial_delay: vars.apiserver_liveness_initial_delay,
+        cgroup_driver: 'systemd',
+      };
+      for (const drift of configDrift(wanted, await readRunningSettings(probe, ADMIN_CONF))) warn(formatDrift(drift));
+      return 'ok';
+    });
 
     const home = async (user: string) => (user === 'root' ? '/root' : (await probe`getent passwd ${user}`).text().split(':')[5] || `/home/${user}`);
     const users = [...new Set(['root', facts.user, ...vars.kubeconfig_users])];
@@ -82,7 +98,7 @@ export default defineRole<Vars>({
     // Which workers still need to join: a node the control plane knows has joined.
     const nodes = check && !initialised ? [] : (await probe`${kubectl} get nodes -o name`).lines().map((l) => l.replace(/^node\//, ''));
     publish('cluster_nodes', nodes);
-    const unjoined = (groups['workers'] ?? []).filter((w) => !nodes.includes(w));
+    const unjoined = (groups['workers'] ?? []).filter((w) => !nodes.includes(nodeName(w)));
     await step('Join token for the workers', { when: unjoined.length > 0 }, async () => {
       const out = await $({ noLog: true })`kubeadm token create --ttl 24h --print-join-command`;
       const join = parseJoinCommand(out.stdout);

@@ -1,10 +1,20 @@
 // Refuses, early and clearly, boards and systems the cluster cannot run on — before anything is
 // installed. The second article hit these the hard way (`kubeadm init` → "Illegal instruction").
-import { defineRole } from 'steer';
+import { defineRole, nodeName, nodeNameClashes, nodeNameProblem } from 'steer';
 import type { Vars } from './variables.js';
 
 export default defineRole<Vars>({
-  async run({ step, probe, facts, vars, fail, warn, groups, host }) {
+  async run({ step, probe, facts, vars, fail, warn, groups, host, hostvars }) {
+    // kubeadm registers the lowercased name (lib/kube/node-name.ts): refuse here what it would refuse
+    // later, and two hosts that would be one node.
+    await step('Node name', { tags: ['preflight'] }, async () => {
+      const problem = nodeNameProblem(host);
+      if (problem) fail(`inventory host "${host}" cannot be a Kubernetes node: ${problem}. Rename it in the inventory.`);
+      const clash = nodeNameClashes(Object.keys(hostvars)).get(nodeName(host));
+      if (clash) fail(`inventory hosts ${clash.map((h) => `"${h}"`).join(' and ')} would all be Kubernetes node "${nodeName(host)}" (node names are lowercase): rename all but one.`);
+      return 'ok';
+    });
+
     await step('Board can run Kubernetes', { tags: ['preflight'] }, async () => {
       if (facts.armVariant === 'armv6')
         fail(
