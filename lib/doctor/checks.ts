@@ -46,10 +46,8 @@ async function nodeBasics(probe: Shell, r: NodeReport): Promise<void> {
   r.seen['MEM CGROUP'] = memory ? 'yes' : 'NO';
   if (!memory) r.problems.push('the memory cgroup is not enabled: the kubelet cannot run; re-run site.yaml (its cgroups role adds cgroup_enable=memory to cmdline.txt and reboots)');
 
-  const ntp = await probe`timedatectl show -p NTPSynchronized --value`;
-  const chrony = ntp.ok ? undefined : /Leap status\s*:\s*Normal/.test((await probe`chronyc tracking`).stdout);
-  const synced = ntp.ok ? ntp.text() === 'yes' : chrony;
-  r.seen['CLOCK'] = synced === undefined ? 'unknown' : synced ? 'synced' : 'NOT SYNCED';
+  const synced = await clockSynced(probe);
+  r.seen['CLOCK'] = synced === 'container' ? "host's" : synced === undefined ? 'unknown' : synced ? 'synced' : 'NOT SYNCED';
   if (synced === false) r.problems.push('the clock is not synchronised (a Pi has no battery clock): certificates and etcd need the right time; enable systemd-timesyncd or chrony (`sudo timedatectl set-ntp true`)');
 
   const throttled = (await probe`sh -c ${'command -v vcgencmd >/dev/null && vcgencmd get_throttled'}`).stdout;
@@ -62,6 +60,19 @@ async function nodeBasics(probe: Shell, r: NodeReport): Promise<void> {
   const active = kubeletInstalled ? (await probe`systemctl is-active kubelet`).text() : '-';
   r.seen['KUBELET'] = kubeletInstalled ? `${r.versions.kubelet}${active === 'active' ? '' : ` (${active})`}` : '-';
   if (kubeletInstalled && active !== 'active') r.problems.push(`the kubelet is ${active}: see \`journalctl -u kubelet -n 50\``);
+}
+
+/**
+ * timedatectl's NTPSynchronized, else chrony's leap status. A container cannot synchronise a clock
+ * that is its host's (CanNTP=no; systemd-timesyncd does not run in containers): 'container'.
+ * undefined: no way to tell.
+ */
+async function clockSynced(probe: Shell): Promise<boolean | 'container' | undefined> {
+  const show = await probe`timedatectl show -p NTPSynchronized -p CanNTP`;
+  if (/^NTPSynchronized=yes$/m.test(show.stdout)) return true;
+  if (/Leap status\s*:\s*Normal/.test((await probe`chronyc tracking`).stdout)) return true;
+  if (/^CanNTP=no$/m.test(show.stdout) && (await probe`systemd-detect-virt --container`).ok) return 'container';
+  return show.ok ? false : undefined;
 }
 
 /** Certificates, the API server, etcd and where its data lives: a control plane's checks. */
@@ -87,8 +98,9 @@ async function controlPlaneChecks(probe: Shell, r: NodeReport, vars: Record<stri
   r.seen['API'] = r.versions.apiserver ?? 'DOWN';
   if (!r.versions.apiserver) r.problems.push(`the API server does not answer: see \`sudo crictl ps -a\` and \`journalctl -u kubelet\` on ${r.host}`);
   const hasEtcdctl = (await probe`sh -c ${'command -v etcdctl'}`).ok;
-  const health = hasEtcdctl ? await probe`${ETCDCTL} endpoint health` : await probe`kubectl --kubeconfig=${ADMIN_CONF} get --raw=/readyz/etcd --request-timeout=10s`;
-  const healthy = health.ok && (hasEtcdctl ? /is healthy/.test(health.stdout) : health.text() === 'ok');
+  // Without etcdctl (backup.yaml installs it), the API server's readiness, which includes etcd.
+  const health = hasEtcdctl ? await probe`${ETCDCTL} endpoint health` : await probe`kubectl --kubeconfig=${ADMIN_CONF} get --raw=${'/readyz?verbose'} --request-timeout=10s`;
+  const healthy = health.ok && (hasEtcdctl ? /is healthy/.test(health.stdout) : !/^\[-\]etcd/m.test(health.stdout));
   r.seen['ETCD'] = healthy ? 'healthy' : 'UNHEALTHY';
   if (!healthy) r.problems.push(`etcd is not healthy (${firstLine(health.stdout + health.stderr) || 'no answer'}): see \`sudo crictl logs\` of the etcd container; restore.yaml rebuilds from a backup`);
   await etcdDisk(probe, r, vars);
