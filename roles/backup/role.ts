@@ -53,6 +53,7 @@ export default defineRole<Vars>({
       note(`backup in ${dest}\nrestore with: steer run restore.yaml -i INVENTORY -e backup=${dest}`);
       return fetched;
     });
-    await step('Files on the host removed', { when: !vars.backup_keep_on_host }, async () => [await m.file({ path: work, state: 'absent' })]);
+    // In check mode the folder was never made, but the real run makes it and removes it here.
+    await step('Files on the host removed', { when: !vars.backup_keep_on_host }, async () => (check ? 'changed' : [await m.file({ path: work, state: 'absent' })]));
   },
 });

@@ -9,17 +9,17 @@ import { defineRole } from 'steer';
 import { ADMIN_CONF, refreshUserKubeconfigs } from '../certificates/kubeconfigs.js';
 import { ETCD_DATA_DIR, installEtcdTools, nodeNameOf } from '../backup/etcd.js';
 import { readBackup } from './read-backup.js';
-import { waitForApiServer, until } from '../renew-certs/restart.js';
+import { waitForApiServer } from '../renew-certs/restart.js';
+import { waitForNodes } from './nodes.js';
 import type { Vars } from './variables.js';
 
 const INIT_CONFIG = '/etc/kubernetes/kubeadm-init.yaml';
-const kubectl = ['kubectl', `--kubeconfig=${ADMIN_CONF}`];
 
 export default defineRole<Vars>({
   async run(ctx) {
     const { step, probe, $, m, sh, vars, host, facts, check, fail, note } = ctx;
     const backup = readBackup(vars.backup, fail);
-    const healthy = (await probe`${kubectl} get --raw=/livez --request-timeout=5s`).text() === 'ok';
+    const healthy = (await probe`kubectl --kubeconfig=${ADMIN_CONF} get --raw=/livez --request-timeout=5s`).text() === 'ok';
     const leftovers = (await probe`find /etc/kubernetes/manifests /etc/kubernetes/pki ${ETCD_DATA_DIR} -mindepth 1 -maxdepth 1 -print -quit`).text() !== '';
     const wipe = healthy || leftovers || (await probe`test -e ${ADMIN_CONF}`).ok;
     if (wipe && !vars.restore_force)
@@ -41,6 +41,7 @@ export default defineRole<Vars>({
       await m.file({ path: `${work}/pki.tar.gz`, content: backup.pki(), mode: '0600', secret: true }),
     ]);
     await step('Certificates and kubeadm configuration put back', async () => [
+      await m.directory({ path: '/etc/kubernetes', mode: '0755' }),
       await m.command({ cmd: sh`tar -C /etc/kubernetes -xzf ${`${work}/pki.tar.gz`} --no-same-owner`, creates: '/etc/kubernetes/pki/ca.key' }),
     ]);
     const node = nodeNameOf(host);
@@ -59,6 +60,8 @@ export default defineRole<Vars>({
       const content = config.stdout.replace(/^kubernetesVersion:.*$/m, `kubernetesVersion: "${backup.info.kubernetesVersion}"`);
       return m.file({ path: INIT_CONFIG, content, mode: '0600', secret: true });
     });
+    // The snapshot's Nodes still say Ready: a node counts once its kubelet renewed its Lease since.
+    const initStarted = Date.parse((await probe`date -u +%Y-%m-%dT%H:%M:%SZ`).text());
     await step('kubeadm init on the restored certificates and data', async () =>
       m.command({
         cmd: sh`kubeadm init --config ${INIT_CONFIG} --ignore-preflight-errors=DirAvailable--var-lib-etcd`,
@@ -69,16 +72,12 @@ export default defineRole<Vars>({
     if (!check) await step('API server answering', async () => ((await waitForApiServer(ctx, vars.restore_wait_timeout)), 'ok'));
     await refreshUserKubeconfigs(ctx, true);
     await step('Every node Ready', { when: !check }, async () => {
-      let notReady: string[] = [];
-      const ready = await until(vars.restore_wait_timeout, async () => {
-        const out = await probe`${kubectl} get nodes --no-headers`;
-        notReady = out.lines().filter((l) => l.trim() && !/^Ready\b/.test(l.split(/\s+/)[1] ?? '')).map((l) => l.split(/\s+/)[0]!);
-        return out.ok && notReady.length === 0;
-      });
-      if (!ready) fail(`not Ready ${vars.restore_wait_timeout} s after the restore: ${notReady.join(', ')} (see journalctl -u kubelet on them)`);
+      const notReady = await waitForNodes(probe, initStarted, vars.restore_wait_timeout);
+      if (notReady.length) fail(`not Ready ${vars.restore_wait_timeout} s after the restore: ${notReady.join(', ')} (see journalctl -u kubelet on them)`);
       note(`restored the cluster as it was at ${backup.info.createdAt} (etcd revision ${backup.info.etcd.revision ?? '?'})`);
       return 'ok';
     });
-    await step('Backup removed from the host', async () => [await m.file({ path: work, state: 'absent' })]);
+    // Check mode copied nothing, but the real run will have: its removal is predicted.
+    await step('Backup removed from the host', async () => (check ? 'changed' : [await m.file({ path: work, state: 'absent' })]));
   },
 });
