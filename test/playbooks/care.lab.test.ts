@@ -33,7 +33,8 @@ describe('day-2 care on a 3-host lab', { skip: labSkipReason(), timeout: 30 * 60
   const steer = (args: string[]) => runSteer([...args, '-i', lab.inventoryPath], { timeoutMs: 20 * 60_000 });
   const run = (playbook: string, ...args: string[]) => steer(['run', playbook, '--json', ...args]);
   const doctor = (...args: string[]) => steer(['doctor', '--json', ...args]);
-  const kubectl = (args: string) => ok(cp, `sudo kubectl --kubeconfig=/etc/kubernetes/admin.conf ${args}`);
+  // stderr dropped: the stand-ins label themselves there.
+  const kubectl = (args: string) => ok(cp, `sudo kubectl --kubeconfig=/etc/kubernetes/admin.conf ${args} 2>/dev/null`);
   const verifyAnswers = async () => {
     const ip = (await kubectl('-n kube-verify get service kube-verify -o jsonpath={.spec.clusterIP}')).trim();
     const page = await ok(workers[0]!, `curl -sS --max-time 5 http://${ip}/`);

@@ -114,7 +114,7 @@ function report(reports: NodeReport[], failed: (readonly [string, Error])[], jso
   const problems = reports.reduce((n, r) => n + r.problems.length, 0);
   if (json) {
     const errors = Object.fromEntries(failed.map(([h, e]) => [h, { message: errorText(e), unreachable: e instanceof UnreachableError || e instanceof HostKeyError }]));
-    say(JSON.stringify(maskValue({ nodes: reports, errors, problems }), null, 2));
+    say(JSON.stringify(maskValue({ nodes: reports, errors, problems })));
     return;
   }
   say(table(reports));
@@ -131,7 +131,7 @@ export function registerDoctorCommand(program: Command): void {
   inventoryOption(command);
   limitOption(command);
   connectionOptions(command, '20');
-  command.option('--json', 'print the report as JSON ({nodes: [...], errors: {...}, problems: N})').addHelpText(
+  command.option('--json', 'print the report as one line of JSON ({nodes: [...], errors: {...}, problems: N})').addHelpText(
     'after',
     `
 Examples:
