@@ -11,6 +11,7 @@ import { registerVaultCommand } from './commands/vault.js';
 import { registerExecCommand } from './commands/exec.js';
 import { registerTypesCommand } from './commands/types.js';
 import { registerNewCommand } from './commands/new.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 
 export function buildProgram(): Command {
   const program = new Command('steer')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerVaultCommand(program);
   registerTypesCommand(program);
   registerNewCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -29,6 +29,13 @@ export interface PutOptions {
   becomeUser?: string;
 }
 
+export interface GetOptions {
+  become?: boolean;
+  becomeUser?: string;
+  /** Only these bytes of the file (transfer.ts ByteRange). */
+  range?: { offset: number; length: number };
+}
+
 export interface Connection {
   /** The inventory name of the host. */
   readonly host: string;
@@ -41,8 +48,11 @@ export interface Connection {
    * then renamed into place, so an interrupted write leaves the old file or the new one.
    */
   put(remotePath: string, content: string | Buffer, options?: PutOptions): Promise<void>;
-  /** Reads a whole remote file; undefined when it does not exist. */
-  get(remotePath: string, options?: { become?: boolean; becomeUser?: string }): Promise<Buffer | undefined>;
+  /**
+   * Reads a whole remote file, or only `range` of it (what a command may print is capped, so files
+   * larger than the cap are read range by range); undefined when it does not exist.
+   */
+  get(remotePath: string, options?: GetOptions): Promise<Buffer | undefined>;
   /** Drops and re-opens the connection (after a reboot or an sshd restart). */
   reconnect(options?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;

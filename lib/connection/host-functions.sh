@@ -154,13 +154,16 @@ __steer_read() {
   __steer_walk "$1" 1 0 && __steer_open && [ -f /proc/self/fd/5 ] && head -c "$2" <&5
 }
 
-# __steer_get PATH: the whole regular file PATH on stdout; exit 3 when it does not exist.
+# __steer_get PATH [OFFSET LENGTH]: the whole regular file PATH on stdout, or LENGTH bytes from
+# byte OFFSET (tail seeks on the open file: a large file is read in pieces, each under the output
+# cap); exit 3 when it does not exist.
 __steer_get() {
   __steer_walk "$1" 1 0
   case $? in 0) ;; 96) return 3 ;; *) __steer_fail 97; return ;; esac
   __steer_open
   case $? in
-    0) [ -f /proc/self/fd/5 ] && cat <&5 ;;
+    0) [ -f /proc/self/fd/5 ] || return 1
+       if [ -n "$2" ]; then tail -c "+$(($2 + 1))" <&5 | head -c "$3"; else cat <&5; fi ;;
     96) return 3 ;;
     95) __steer_error="$1 is not a regular file"; __steer_fail 97 ;;
     *) __steer_fail 97 ;;

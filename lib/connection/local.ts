@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
-import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
+import type { Connection, GetOptions, PutOptions, RunOptions, RunResult } from './connection.js';
 import { TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { awaitHostLock, hostLockCommand, type HostLock } from './host-lock.js';
@@ -105,8 +105,8 @@ export class LocalConnection implements Connection {
     if (r.code !== 0) throw new TransferError(this.host, `put ${path}: ${transferMessage(r.stderr.toString('utf8'), r.code)}`);
   }
 
-  async get(path: string, options: { become?: boolean; becomeUser?: string } = {}): Promise<Buffer | undefined> {
-    const r = await this.runRaw(getCommand(path).text, this.becomeOf(options));
+  async get(path: string, options: GetOptions = {}): Promise<Buffer | undefined> {
+    const r = await this.runRaw(getCommand(path, options.range).text, this.becomeOf(options));
     if (r.code === GET_MISSING_CODE) return undefined;
     if (r.code !== 0) throw new TransferError(this.host, `get ${path}: ${transferMessage(r.stderr.toString('utf8'), r.code)}`);
     return r.stdout;

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig, type SFTPWrapper, type ServerHostKeyAlgorithm } from 'ssh2';
 import { sh, type Command } from '../command/command.js';
 import { maskSecrets } from '../secrets/masker.js';
-import type { Connection, PutOptions, RunOptions, RunResult } from './connection.js';
+import type { Connection, GetOptions, PutOptions, RunOptions, RunResult } from './connection.js';
 import { BecomeError, HostKeyError, TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { HostLockError, awaitHostLock, hostLockCommand, type HostLock } from './host-lock.js';
@@ -151,10 +151,10 @@ export class SshConnection implements Connection {
     if (result.code !== 0) throw new TransferError(this.host, `put ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
   }
 
-  async get(remotePath: string, options: { become?: boolean; becomeUser?: string } = {}): Promise<Buffer | undefined> {
+  async get(remotePath: string, options: GetOptions = {}): Promise<Buffer | undefined> {
     this.log(`${this.host}: get ${remotePath}`);
     const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
-    const result = await this.runRaw(getCommand(remotePath).text, become);
+    const result = await this.runRaw(getCommand(remotePath, options.range).text, become);
     if (result.code === GET_MISSING_CODE) return undefined;
     if (result.code !== 0) throw new TransferError(this.host, `get ${remotePath}: ${transferMessage(result.stderr.toString('utf8'), result.code)}`);
     return result.stdout;

@@ -59,8 +59,16 @@ export function sweepCommand(folder: string): Command {
   return sh`__steer_walk ${`${folder}/`} 1 0 && __steer_sweep`;
 }
 
-export function getCommand(path: string): Command {
-  return sh`__steer_get ${path}`;
+/** A part of a file: `length` bytes from byte `offset` (for files larger than the output cap). */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export function getCommand(path: string, range?: ByteRange): Command {
+  if (!range) return sh`__steer_get ${path}`;
+  if (![range.offset, range.length].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error(`invalid byte range ${JSON.stringify(range)}`);
+  return sh`__steer_get ${path} ${String(range.offset)} ${String(range.length)}`;
 }
 
 /** A temp name beside the target, for uploads that land there directly. */

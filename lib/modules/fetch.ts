@@ -1,9 +1,11 @@
 // fetch: a file of the host copied to the controller (Ansible's fetch module), e.g. a kubeconfig or
 // a backup. The copy is written atomically (temp file + rename) with mode 0600 unless told
-// otherwise: fetched files are often credentials. What the host sends is data: its size is bounded,
-// and the bytes must hash to what the probe saw.
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// otherwise: fetched files are often credentials. What the host sends is data: exactly the size
+// the probe saw is read (optionally bounded by maxBytes), and the bytes must hash to what the probe
+// saw. Large files (an etcd snapshot) stream to disk piece by piece: a command's output is capped
+// at 16 MiB and held in memory, so the file is read in FETCH_CHUNK ranges appended to the temp file.
+import { createHash, type Hash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { sh } from '../command/command.js';
 import { argError, mode } from './args.js';
@@ -18,7 +20,7 @@ export interface FetchArgs {
   dest: string;
   /** Mode of the copy (default '0600'). */
   mode?: string;
-  /** The largest file accepted, in bytes (default 16 MiB). */
+  /** The largest file accepted, in bytes (default: no limit; the file streams to disk). */
   maxBytes?: number;
 }
 
@@ -27,7 +29,8 @@ export interface FetchState {
   local: { exists: boolean; sha256?: string; mode?: string };
 }
 
-export const DEFAULT_FETCH_LIMIT = 16 * 1024 * 1024;
+/** The piece of a file read by one command (well under the 16 MiB output cap of framing.ts). */
+export const FETCH_CHUNK = 8 * 1024 * 1024;
 
 export const fetch: Module<FetchArgs, FetchState, { bytes?: number }> = {
   name: 'fetch',
@@ -59,7 +62,7 @@ export const fetch: Module<FetchArgs, FetchState, { bytes?: number }> = {
     // Missing now (check mode, before the step that writes it): the copy is what would happen; a
     // real run that still finds nothing fails when it applies.
     if (!state.remote.exists) return { actions: [{ kind: 'run', command: sh`cat -- ${args.src}` }], summary: `fetch ${args.src} -> ${dest} (not on the host yet)` };
-    const limit = args.maxBytes ?? DEFAULT_FETCH_LIMIT;
+    const limit = args.maxBytes ?? Infinity;
     if (state.remote.size! > limit) throw new ModuleError(`fetch: ${args.src} is ${state.remote.size} bytes, more than the ${limit} allowed (maxBytes)`);
     const same = state.local.exists && state.local.sha256 === state.remote.sha256;
     if (same && state.local.mode !== undefined && sameMode(state.local.mode, mode)) return { actions: [] };
@@ -71,11 +74,10 @@ export const fetch: Module<FetchArgs, FetchState, { bytes?: number }> = {
   },
   async apply(plan, args, ctx): Promise<ModuleResult<{ bytes?: number }>> {
     const dest = destOf(args);
-    const bytes = await readRemote(args.src, ctx);
-    const expected = (await fetch.probe(args, ctx)).remote.sha256;
-    if (sha256(bytes) !== expected) throw new ModuleError(`fetch: ${args.src} changed while it was copied; try again`);
-    writeAtomically(dest, bytes, normalMode(args.mode ?? '0600'));
-    return { changed: true, summary: plan.summary, data: { bytes: bytes.length } };
+    const remote = (await fetch.probe(args, ctx)).remote;
+    if (!remote.exists) throw new ModuleError(`fetch: ${args.src} does not exist on the host`);
+    const bytes = await streamAtomically(dest, normalMode(args.mode ?? '0600'), remote.size!, remote.sha256!, (offset, length) => readRange(args.src, offset, length, ctx));
+    return { changed: true, summary: plan.summary, data: { bytes } };
   },
 };
 
@@ -94,21 +96,40 @@ function localState(path: string): FetchState['local'] {
   return { exists: true, sha256: sha256(readFileSync(path)), mode: (st.mode & 0o7777).toString(8) };
 }
 
-async function readRemote(src: string, ctx: ModuleContext): Promise<Buffer> {
-  const data = ctx.get ? await ctx.get(src) : await ctx.connection.get(src);
+/** `length` bytes of the host's file from `offset`; anything else (shorter, longer, gone) is an error. */
+async function readRange(src: string, offset: number, length: number, ctx: ModuleContext): Promise<Buffer> {
+  const range = { offset, length };
+  const data = ctx.get ? await ctx.get(src, range) : await ctx.connection.get(src, { range });
   if (data === undefined) throw new ModuleError(`fetch: ${src} does not exist on the host`);
+  if (data.length !== length) throw new ModuleError(`fetch: ${src} changed while it was copied (expected ${length} bytes at ${offset}, got ${data.length}); try again`);
   return data;
 }
 
-/** Temp file beside the destination, mode set before any byte is written, then renamed. */
-function writeAtomically(dest: string, data: Buffer, mode: string): void {
+/**
+ * Reads `size` bytes piece by piece into a temp file beside `dest` (0600 from its first byte), checks
+ * the whole hashes to `sha256`, gives it `mode` and renames it over `dest`. Returns the byte count.
+ */
+async function streamAtomically(dest: string, mode: string, size: number, expected: string, read: (offset: number, length: number) => Promise<Buffer>): Promise<number> {
   mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
   const tmp = `${dest}.steer-fetch.${process.pid}`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  let closed = false;
   try {
-    writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
+    const hash: Hash = createHash('sha256');
+    for (let offset = 0; offset < size || (size === 0 && offset === 0); offset += FETCH_CHUNK) {
+      const piece = await read(offset, Math.min(FETCH_CHUNK, size - offset));
+      hash.update(piece);
+      writeSync(fd, piece);
+      if (size === 0) break;
+    }
+    closeSync(fd);
+    closed = true;
+    if (hash.digest('hex') !== expected) throw new ModuleError(`fetch: ${dest.replace(/.*\//, '')}: the copy does not hash to what the host had (the file changed while it was copied); try again`);
     chmodSync(tmp, parseInt(mode, 8));
     renameSync(tmp, dest);
+    return size;
   } catch (err) {
+    if (!closed) closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
   }

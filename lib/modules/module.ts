@@ -60,8 +60,8 @@ export interface ModuleContext {
   log(message: string): void;
   /** Writes a file as the step's user (become applied); when absent, connection.put is used. */
   put?(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
-  /** Reads a whole file as the step's user (become applied); undefined when it does not exist. */
-  get?(path: string): Promise<Buffer | undefined>;
+  /** Reads a whole file, or `range` of it, as the step's user (become applied); undefined when it does not exist. */
+  get?(path: string, range?: { offset: number; length: number }): Promise<Buffer | undefined>;
 }
 
 export interface Module<A, S, D = Record<string, unknown>> {

@@ -157,3 +157,41 @@ test('mount: a bind mount from a private fstab', async (t) => {
   await converge(modules.mount, { path, state: 'absent', fstab }, context, snap);
   assert.equal(findmnt(), '');
 });
+
+test('fetch: a file larger than the 16 MiB output cap streams to disk in pieces, 0600, atomically', async () => {
+  const src = join(dir, 'snapshot.db');
+  const dest = join(dir, 'backups', 'c1', 'snapshot.db');
+  // 20 MiB + 123 bytes of varied content: three pieces, the last a short one.
+  const content = Buffer.alloc(20 * 1024 * 1024 + 123);
+  for (let i = 0; i + 4 <= content.length; i += 4) content.writeUInt32LE((i ^ 0x9e3779b9) >>> 0, i);
+  writeFileSync(src, content, { mode: 0o600 });
+  const snap = async () => (statSync(dest, { throwIfNoEntry: false }) ? `${readFileSync(dest).length} ${(statSync(dest).mode & 0o777).toString(8)}` : 'none');
+  const { first } = await converge(modules.fetch, { src, dest }, context, snap);
+  assert.equal(first.data?.bytes, content.length);
+  assert.ok(readFileSync(dest).equals(content), 'the copy is byte-identical');
+  assert.equal((statSync(dest).mode & 0o777).toString(8), '600');
+  assert.deepEqual(readdirSync(join(dir, 'backups', 'c1')), ['snapshot.db'], 'no temp file left');
+  assert.equal((statSync(join(dir, 'backups')).mode & 0o777).toString(8), '700');
+});
+
+test('fetch: an empty file is fetched; a file that changes size while copied fails and leaves nothing', async () => {
+  const src = join(dir, 'empty');
+  writeFileSync(src, '');
+  const dest = join(dir, 'fetched-empty');
+  await converge(modules.fetch, { src, dest }, context, async () => (statSync(dest, { throwIfNoEntry: false }) ? 'there' : 'none'));
+  assert.equal(readFileSync(dest).length, 0);
+  const growing = join(dir, 'growing');
+  writeFileSync(growing, Buffer.alloc(9 * 1024 * 1024, 1));
+  const shrinkingContext = (check: boolean): ModuleContext => ({
+    ...context(check),
+    // The file loses its tail after the first piece was read.
+    get: async (path, range) => {
+      const data = await connection.get(path, range ? { range } : {});
+      if (range && range.offset === 0) writeFileSync(growing, Buffer.alloc(1024, 1));
+      return data;
+    },
+  });
+  const target = join(dir, 'fetched-growing');
+  await assert.rejects(executeModule(modules.fetch, { src: growing, dest: target }, shrinkingContext(false)), /changed while it was copied/);
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('fetched-growing')).length, 0, 'neither the copy nor a temp file');
+});

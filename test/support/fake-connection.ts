@@ -83,8 +83,9 @@ export class FakeConnection implements Connection {
     this.files.set(remotePath, Buffer.from(content));
   }
 
-  async get(remotePath: string): Promise<Buffer | undefined> {
-    return this.files.get(remotePath);
+  async get(remotePath: string, options: { range?: { offset: number; length: number } } = {}): Promise<Buffer | undefined> {
+    const data = this.files.get(remotePath);
+    return data && options.range ? data.subarray(options.range.offset, options.range.offset + options.range.length) : data;
   }
 
   async reconnect(): Promise<void> {}

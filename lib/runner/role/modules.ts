@@ -26,7 +26,7 @@ export function moduleContext(host: HostState, facts: () => Facts, env: CommandE
       const size = Buffer.byteLength(content);
       env.reporter.emit({ type: 'command', host: host.name, command: `(write ${path}, ${size} bytes)`, code: 0, stdout: '', stderr: '', durationMs: Date.now() - started });
     },
-    get: (path) => connection.get(path, { become: env.become, becomeUser: env.becomeUser }),
+    get: (path, range) => connection.get(path, { become: env.become, becomeUser: env.becomeUser, ...(range ? { range } : {}) }),
     log: env.log,
   };
 }
