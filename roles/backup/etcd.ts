@@ -48,7 +48,3 @@ export async function installEtcdTools({ step, probe, $, facts }: Pick<RoleConte
   });
 }
 
-/** The name kubeadm registers for an inventory host (kubeadm's GetHostname: trimmed, lowercased). */
-export function nodeNameOf(host: string): string {
-  return host.trim().toLowerCase();
-}

@@ -5,9 +5,9 @@
 // the CAs, certificates and service-account key, and starts etcd on the restored data). Workers
 // whose kubelets the same CA vouches for reconnect by themselves. Refuses to touch a control plane
 // that answers, or one with leftovers, unless restore_force (which runs `kubeadm reset -f` first).
-import { defineRole } from 'steer';
+import { defineRole, nodeName } from 'steer';
 import { ADMIN_CONF, refreshUserKubeconfigs } from '../certificates/kubeconfigs.js';
-import { ETCD_DATA_DIR, installEtcdTools, nodeNameOf } from '../backup/etcd.js';
+import { ETCD_DATA_DIR, installEtcdTools } from '../backup/etcd.js';
 import { readBackup } from './read-backup.js';
 import { waitForApiServer } from '../renew-certs/restart.js';
 import { waitForNodes } from './nodes.js';
@@ -44,7 +44,7 @@ export default defineRole<Vars>({
       await m.directory({ path: '/etc/kubernetes', mode: '0755' }),
       await m.command({ cmd: sh`tar -C /etc/kubernetes -xzf ${`${work}/pki.tar.gz`} --no-same-owner`, creates: '/etc/kubernetes/pki/ca.key' }),
     ]);
-    const node = nodeNameOf(host);
+    const node = nodeName(host);
     const peer = `https://${facts.defaultIpv4}:2380`;
     await step('etcd data restored from the snapshot', async () => [
       await m.command({
