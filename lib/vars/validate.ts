@@ -8,13 +8,16 @@ import { describe } from './filters.js';
 import { PythonFloat, withPlainNumbers } from './python-float.js';
 
 // allowUnionTypes: declarations may say `type: [string, integer]`.
-const ajv = new Ajv({ strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false });
+// Made on the first compile (an Ajv costs tens of milliseconds): a run whose roles declare no
+// variables never pays for it.
+let ajv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Compiles a declared schema; throws ajv's message when the schema itself is invalid. */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
+    ajv ??= new Ajv({ strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false });
     fn = ajv.compile(schema);
     compiled.set(schema, fn);
   }
