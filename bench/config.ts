@@ -4,12 +4,15 @@
 //   BENCH_ONLY=a,b           a subset of: lines, first, facts, prepare, scale
 //   BENCH_SCALE=1,10,30,60   host counts of the scale workload (1..200)
 //   BENCH_PREPARE_FIRST=1    also time both first runs of workload 4 (hosts reset between them)
+//   BENCH_LAB=name           the lab's name (default bench; scale labs are NAME-scale-a, …)
 
-export const WORKLOADS = ['first', 'lines', 'facts', 'scale', 'prepare'] as const;
+export const WORKLOADS = ['first', 'lines', 'pi', 'facts', 'scale', 'prepare'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchConfig {
   quick: boolean;
+  /** Name of the benchmark's lab. */
+  lab: string;
   /** Hosts of workloads 1–4. */
   hosts: number;
   /** Steps of the lines workloads. */
@@ -29,8 +32,8 @@ function intFrom(name: string, value: string, min: number, max: number): number 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env['BENCH_QUICK'] === '1';
   const iterations: Record<WorkloadName, number> = quick
-    ? { first: 1, lines: 1, facts: 1, scale: 1, prepare: 1 }
-    : { first: 3, lines: 3, facts: 3, scale: 3, prepare: 2 };
+    ? { first: 1, lines: 1, pi: 1, facts: 1, scale: 1, prepare: 1 }
+    : { first: 3, lines: 3, pi: 3, facts: 3, scale: 3, prepare: 2 };
   const forced = env['BENCH_ITERATIONS'];
   if (forced) for (const w of WORKLOADS) iterations[w] = intFrom('BENCH_ITERATIONS', forced, 1, 20);
 
@@ -52,8 +55,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): BenchConfig
       : [1, 10, 30, 60];
 
   const prepareFirst = env['BENCH_PREPARE_FIRST'];
+  const lab = env['BENCH_LAB'] ?? 'bench';
+  if (!/^[a-z][a-z0-9-]{0,11}$/.test(lab)) throw new Error(`BENCH_LAB must be a short lab name (a-z, 0-9, -), not ${JSON.stringify(lab)}`);
   return {
     quick,
+    lab,
     hosts: 10,
     steps: 20,
     iterations,

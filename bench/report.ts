@@ -32,6 +32,9 @@ export function rows(results: WorkloadResult[]): Row[] {
         const metSsh = (r.ratioSsh ?? 0) >= 3;
         out.push({ workload: '1. same, against one ssh process per step (ControlMaster)', steer: s(r.steer.median), against: `ssh ${s(r.ssh.median)}`, ratio: x(r.ratioSsh), target: '≥ 3× ssh per step', met: metSsh, ...(metSsh ? {} : { shortBy: `${pct(r.ratioSsh ?? 0, 3)} short` }) });
       }
+    } else if (r.id === '6') {
+      const met = (r.ratioAnsible ?? 0) >= 25;
+      out.push({ workload: `6. ${r.title}`, steer: s(r.steer.median), against: ansible, ratio: x(r.ratioAnsible), target: '≥ 25× ansible', met, ...(met ? {} : { shortBy: `${pct(r.ratioAnsible ?? 0, 25)} short` }) });
     } else if (r.id === '3') {
       const after = r.steerFactsSeconds ?? NaN;
       const met = after < 0.15;
@@ -42,10 +45,21 @@ export function rows(results: WorkloadResult[]): Row[] {
       const num = r.id.replace(/\D.*$/, '');
       out.push({ workload: `${num}. ${r.title}`, steer: s(r.steer.median), against: ansible, ratio: x(r.ratioAnsible), target: '—' });
     }
+    if (r.hostCpuMsPerStep) out.push(hostCpuRow(r));
     if (r.problems.length) out[out.length - 1]!.workload += ' ⚠';
   }
   return out;
 }
+
+/** The hosts' CPU per step: steer against the others; no process forked per probe would be ~0. */
+function hostCpuRow(r: WorkloadResult): Row {
+  const c = r.hostCpuMsPerStep!;
+  const ms = (v: number): string => `${v.toFixed(1)} ms`;
+  const against = [c.ansible !== undefined ? `ansible ${ms(c.ansible)}` : '', c.ssh !== undefined ? `ssh ${ms(c.ssh)}` : ''].filter(Boolean).join(', ');
+  return { workload: `${r.id}. host CPU per step (connecting included)`, steer: ms(c.steer), against: against || '—', ratio: c.ansible ? x(round1(c.ansible / c.steer)) : '—', target: '—' };
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** Growth from the previous host count no worse than linear; memory under 150 MB at the largest. */
 function scaleRow(r: WorkloadResult, all: WorkloadResult[]): Row {

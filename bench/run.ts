@@ -12,7 +12,7 @@ import {
 } from './labs.js';
 import { markdownTable, rows, saveResults } from './report.js';
 import { closeControlMasters, stopRunning, writeAnsibleConfig, type AnsibleSetup } from './runners.js';
-import { factsOnly, linesFirstRun, linesSecondRun, prepareRoles, scale, type Env, type WorkloadResult } from './workloads.js';
+import { factsOnly, linesAtPiSpeed, linesFirstRun, linesSecondRun, prepareRoles, scale, type Env, type WorkloadResult } from './workloads.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
 const PYTHON_APT_CACHE = '/var/cache/steer/bench-debs';
@@ -50,10 +50,10 @@ const errors: string[] = [];
 say(`bench: workloads ${[...config.workloads].join(', ')}; iterations ${JSON.stringify(config.iterations)}${config.quick ? ' (BENCH_QUICK)' : ''}`);
 
 try {
-  const main = await bringUpLab('bench', config.hosts, tmp);
+  const main = await bringUpLab(config.lab, config.hosts, tmp);
   const inventory = await writeInventory(join(tmp, 'bench.yaml'), main.hosts, main.allVars);
   ansible = await writeAnsibleConfig(tmp, config.hosts, [main.knownHostsPath]);
-  const env: Env = { config, hosts: main.hosts, inventory, ansible, tmp };
+  const env: Env = { config, hosts: main.hosts, inventory, ansible, tmp, allVars: main.allVars };
   const workload = async <T>(title: string, body: () => Promise<T>): Promise<T> => {
     say(`${title} (${((Date.now() - started) / 1000).toFixed(0)} s in)`);
     return body();
@@ -70,13 +70,14 @@ try {
   };
   if (config.workloads.has('first')) await attempt(async () => void results.push(await workload('workload 2: lines, first run', () => linesFirstRun(env))));
   if (config.workloads.has('lines')) await attempt(async () => void results.push(await workload('workload 1: lines, second run', () => linesSecondRun(env))));
+  if (config.workloads.has('pi')) await attempt(async () => void results.push(await workload('workload 6: lines at Pi speed', () => linesAtPiSpeed(env))));
   if (config.workloads.has('facts')) await attempt(async () => void results.push(await workload('workload 3: facts', () => factsOnly(env))));
   if (config.workloads.has('scale')) {
     await closeControlMasters(ansible.controlDir);
     const extra = Math.max(0, Math.max(...config.scaleHosts) - main.hosts.length);
     const labs: string[] = [];
     await attempt(async () => {
-      const added = await workload(`workload 5: scale (${extra} more hosts)`, () => addScaleLabs('bench-scale-', extra, tmp, labs));
+      const added = await workload(`workload 5: scale (${extra} more hosts)`, () => addScaleLabs(`${config.lab}-scale-`, extra, tmp, labs));
       results.push(...(await scale(env, [...main.hosts, ...added], main.allVars)));
     });
     for (const lab of labs) await takeDownLab(lab);

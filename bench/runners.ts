@@ -32,6 +32,8 @@ export interface RunResult {
   peakRssMb?: number;
   /** steer only: seconds from the first facts step to the last facts result (after connecting). */
   factsSeconds?: number;
+  /** The hosts' CPU time during the run, summed over hosts, seconds (bench/host-cpu.ts). */
+  hostCpuSeconds?: number;
 }
 
 interface Exec {

@@ -2,8 +2,9 @@
 // returns every run, checked against what the run must have done (e.g. nothing changed).
 import { join } from 'node:path';
 import type { BenchConfig } from './config.js';
+import { holdHosts, hostsCpuSeconds } from './host-cpu.js';
 import { onHosts, writeInventory, type BenchHost } from './labs.js';
-import { runAnsible, runSshPerStep, runSteer, type AnsibleSetup, type RunResult } from './runners.js';
+import { closeControlMasters, runAnsible, runSshPerStep, runSteer, type AnsibleSetup, type RunResult } from './runners.js';
 import { median, round, speedup } from './stats.js';
 
 const BENCH = import.meta.dirname;
@@ -17,6 +18,8 @@ export interface Env {
   inventory: string;
   ansible: AnsibleSetup;
   tmp: string;
+  /** Variables of `all` for inventories of a subset of the hosts. */
+  allVars: Record<string, unknown>;
 }
 
 export interface Series {
@@ -37,6 +40,10 @@ export interface WorkloadResult {
   ratioSsh?: number;
   /** Facts only: steer's median time after connecting. */
   steerFactsSeconds?: number;
+  /** The hosts' CPU per step (median run's host CPU ÷ hosts × steps), ms; connecting included. */
+  hostCpuMsPerStep?: { steer: number; ansible?: number; ssh?: number };
+  /** Pi-speed only: the share of one core each host was held to, percent. */
+  cpuQuotaPercent?: number;
   /** Scale only: steer's median peak RSS, MB. */
   steerPeakRssMb?: number;
   /** Runs that did not do what the workload says (e.g. a "second run" that changed something). */
@@ -46,7 +53,29 @@ export interface WorkloadResult {
 const log = (line: string): void => void process.stderr.write(`#   ${line}\n`);
 const series = (runs: RunResult[]): Series => ({ runs, median: round(median(runs.map((r) => r.seconds))) });
 const describe = (r: RunResult): string =>
-  `${r.seconds.toFixed(2)} s (changed ${r.counts.changed}${r.counts.failed ? `, FAILED ${r.counts.failed}` : ''}${r.peakRssMb ? `, peak ${r.peakRssMb.toFixed(0)} MB` : ''})`;
+  `${r.seconds.toFixed(2)} s (changed ${r.counts.changed}${r.counts.failed ? `, FAILED ${r.counts.failed}` : ''}${r.peakRssMb ? `, peak ${r.peakRssMb.toFixed(0)} MB` : ''}${r.hostCpuSeconds !== undefined ? `, host CPU ${(r.hostCpuSeconds * 1000).toFixed(0)} ms` : ''})`;
+
+/** `run`, with the CPU time the hosts spent meanwhile. */
+const withHostCpu = (hosts: BenchHost[], run: () => Promise<RunResult>) => async (): Promise<RunResult> => {
+  const before = await hostsCpuSeconds(hosts);
+  const r = await run();
+  return { ...r, hostCpuSeconds: (await hostsCpuSeconds(hosts)) - before };
+};
+
+/** Median host CPU per step, ms. */
+const cpuPerStep = (runs: RunResult[], steps: number): number => round(median(runs.map((r) => ((r.hostCpuSeconds ?? NaN) * 1000) / steps)));
+
+/**
+ * Ansible cold, as steer runs: its ControlPersist masters opened inside the timed run and closed
+ * (untimed) right after, so no run reuses the previous run's connections.
+ */
+const ansibleCold = (env: Env, playbook: string, inventory = env.inventory) => async (): Promise<RunResult> => {
+  try {
+    return await runAnsible(playbook, inventory, env.ansible);
+  } finally {
+    await closeControlMasters(env.ansible.controlDir);
+  }
+};
 
 function expectChanged(problems: string[], who: string, run: RunResult, expected: number | ((c: number) => boolean)): void {
   const { counts } = run;
@@ -57,12 +86,13 @@ function expectChanged(problems: string[], who: string, run: RunResult, expected
   }
 }
 
-/** steer then Ansible, `n` times; `before` runs (untimed) before every single run. */
+/** steer then Ansible (then `third`, when given), `n` times; `before` runs (untimed) before every single run. */
 async function alternate(
   n: number,
   steer: () => Promise<RunResult>,
   ansible: () => Promise<RunResult>,
   before: () => Promise<void> = async () => {},
+  third?: (iteration: number) => Promise<void>,
 ): Promise<{ steer: RunResult[]; ansible: RunResult[] }> {
   const out = { steer: [] as RunResult[], ansible: [] as RunResult[] };
   for (let i = 1; i <= n; i++) {
@@ -74,6 +104,10 @@ async function alternate(
     const a = await ansible();
     log(`[${i}/${n}] ansible ${describe(a)}`);
     out.ansible.push(a);
+    if (third) {
+      await before();
+      await third(i);
+    }
   }
   return out;
 }
@@ -102,30 +136,67 @@ export async function linesFirstRun(env: Env): Promise<WorkloadResult> {
   return compared('2', `${hosts.length} hosts × ${config.steps} lines, first run`, hosts.length, runs, problems);
 }
 
-/** Workload 1: the 20 lines, second run (nothing to change), plus one ssh process per step. */
+/**
+ * Workload 1: the 20 lines, second run (nothing to change): steer, Ansible and one ssh process per
+ * step alternating, every one cold (its connections opened and closed by the run), with the hosts'
+ * CPU per step.
+ */
 export async function linesSecondRun(env: Env): Promise<WorkloadResult> {
   const { hosts, config } = env;
   const problems: string[] = [];
   // Make sure the lines are there (untimed).
   await runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp);
+  const ssh: RunResult[] = [];
   const runs = await alternate(
     config.iterations.lines,
-    () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp),
-    () => runAnsible(ANSIBLE_PLAYBOOK('lines'), env.inventory, env.ansible),
+    withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp)),
+    withHostCpu(hosts, ansibleCold(env, ANSIBLE_PLAYBOOK('lines'))),
+    async () => {},
+    async (i) => {
+      const r = await withHostCpu(hosts, () => runSshPerStep(hosts, config.steps, BENCH_FILE, env.tmp))();
+      log(`[${i}/${config.iterations.lines}] ssh     ${describe(r)}`);
+      ssh.push(r);
+    },
   );
   runs.steer.forEach((r) => expectChanged(problems, 'steer', r, 0));
   runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r, 0));
+  ssh.forEach((r) => expectChanged(problems, 'ssh per step', r, 0));
   const result = compared('1', `${hosts.length} hosts × ${config.steps} lines, second run`, hosts.length, runs, problems);
-
-  const ssh: RunResult[] = [];
-  for (let i = 1; i <= config.iterations.lines; i++) {
-    const r = await runSshPerStep(hosts, config.steps, BENCH_FILE, env.tmp);
-    log(`[${i}/${config.iterations.lines}] ssh     ${describe(r)}`);
-    expectChanged(problems, 'ssh per step', r, 0);
-    ssh.push(r);
-  }
   result.ssh = series(ssh);
   result.ratioSsh = round(speedup(result.ssh.median, result.steer.median), 1);
+  const steps = hosts.length * config.steps;
+  result.hostCpuMsPerStep = { steer: cpuPerStep(runs.steer, steps), ansible: cpuPerStep(runs.ansible, steps), ssh: cpuPerStep(ssh, steps) };
+  return result;
+}
+
+/** Pi speed: the hosts of the home lab's size, each held to 30% of one core, as a Pi's core. */
+const PI_HOSTS = 3;
+const PI_PERCENT = 30;
+
+/** Workload 6: 3 hosts × 20 lines, second run, each host held to 30% of a core; steer and Ansible cold. */
+export async function linesAtPiSpeed(env: Env): Promise<WorkloadResult> {
+  const { config } = env;
+  const hosts = env.hosts.slice(0, PI_HOSTS);
+  const inventory = await writeInventory(join(env.tmp, 'pi.yaml'), hosts, env.allVars);
+  const problems: string[] = [];
+  await runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp);
+  const release = await holdHosts(hosts, PI_PERCENT);
+  let runs: { steer: RunResult[]; ansible: RunResult[] };
+  try {
+    runs = await alternate(
+      config.iterations.lines,
+      withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp)),
+      withHostCpu(hosts, ansibleCold(env, ANSIBLE_PLAYBOOK('lines'), inventory)),
+    );
+  } finally {
+    await release();
+  }
+  runs.steer.forEach((r) => expectChanged(problems, 'steer', r, 0));
+  runs.ansible.forEach((r) => expectChanged(problems, 'ansible', r, 0));
+  const result = compared('6', `${hosts.length} hosts at Pi speed (${PI_PERCENT}% of a core each) × ${config.steps} lines, second run`, hosts.length, runs, problems);
+  const steps = hosts.length * config.steps;
+  result.hostCpuMsPerStep = { steer: cpuPerStep(runs.steer, steps), ansible: cpuPerStep(runs.ansible, steps) };
+  result.cpuQuotaPercent = PI_PERCENT;
   return result;
 }
 

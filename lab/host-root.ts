@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, cp, mkdir, readFile, symlink, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hostPaths } from './paths.js';
 import type { LabHostState, LabState } from './state.js';
 import { KEYRING_ON_HOSTS } from './repo.js';
 import { isMountPoint } from './mounts.js';
 import { run } from './run.js';
+import { packagePath } from '../lib/package-root.js';
 
-const HOST_FILES = join(dirname(fileURLToPath(import.meta.url)), 'host-files');
+const HOST_FILES = packagePath('lab', 'host-files');
 
 /** Units a board has no use for in the lab: console gettys, and apt's background timers (they take
  * the dpkg lock while a role runs apt). */

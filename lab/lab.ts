@@ -4,9 +4,9 @@ import { ensureInotifyInstances } from './limits.js';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { packagePath } from '../lib/package-root.js';
 import { releaseDisks } from './disk.js';
 import { ensureImage } from './image.js';
 import { withLock } from './lock.js';
@@ -29,7 +29,7 @@ import {
   type LabHostState, type LabState,
 } from './state.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = packagePath('lab');
 const SUPERVISOR = join(HERE, 'supervise-host.sh');
 const REPO_SERVER = join(HERE, 'repo-server.ts');
 

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildEtcdRelease } from './etcd-release.js';
+import { packagePath } from '../../lib/package-root.js';
 import {
   entryScript, KUBEADM_DROPIN, KUBELET_POSTINST, KUBELET_POSTRM, KUBELET_PRERM, KUBELET_UNIT, libDir, PACKAGE_REVISION,
   README, STANDIN_DEPENDS, STANDIN_DESCRIPTIONS, STANDIN_PACKAGES, STANDIN_VERSIONS, type StandinPackage,
@@ -23,7 +23,7 @@ export interface KubernetesRepoContent {
   debs: string[];
 }
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = packagePath('lab', 'standins');
 /** The stand-ins' Python sources (the `standin` package). */
 export const PYTHON_DIR = join(HERE, 'python');
 /** The Flannel manifest the lab serves at <repoUrl>/files/kube-flannel.yml. */

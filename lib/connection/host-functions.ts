@@ -2,10 +2,11 @@
 // functions once at its start, and the commands below call them. The rules are documented in the
 // .sh file and in docs/security.md ("Paths on hosts").
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../package-root.js';
 import { sh, type Command } from '../command/command.js';
 
 /** The function definitions, as bash reads them (part of the shell prelude). */
-export const HOST_FUNCTIONS = readFileSync(new URL('./host-functions.sh', import.meta.url), 'utf8');
+export const HOST_FUNCTIONS = readFileSync(packagePath('lib', 'connection', 'host-functions.sh'), 'utf8');
 
 /** Exit status of the functions for "refused or failed" (the message is on stderr). */
 export const REFUSED_CODE = 97;

@@ -20,9 +20,17 @@ instanceofKeyword.CONSTRUCTORS['Secret'] = Secret;
 // allErrors: every problem in one message (ajv-errors needs it too). No defaults, no coercion: the
 // module sees exactly what the role passed.
 // verbose: errors carry their schema, to word a list's item type.
-const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
-ajv.addKeyword(instanceofKeyword());
-ajvErrors.default(ajv);
+// Made on the first compile: an Ajv costs tens of milliseconds (its meta-schemas), which a
+// --syntax-check or --list-tasks that validates no module arguments should not pay.
+let ajv: Ajv | undefined;
+function argsAjv(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
+    ajv.addKeyword(instanceofKeyword());
+    ajvErrors.default(ajv);
+  }
+  return ajv;
+}
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -33,7 +41,7 @@ type Declared = Pick<Module<any, any, any>, 'name' | 'args'>;
 export function compileArgs(module: Declared): ValidateFunction {
   let validate = compiled.get(module.args);
   if (!validate) {
-    validate = ajv.compile(module.args);
+    validate = argsAjv().compile(module.args);
     compiled.set(module.args, validate);
   }
   return validate;

@@ -1,10 +1,11 @@
 // Loads a playbook: finds the file, parses the YAML with locations, validates it against the shipped
 // JSON Schema (playbook.schema.json), resolves roles and their declared variables, and reads
 // vars_files. Every mistake is a UserError at its line; several mistakes are all collected.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { steerRoot } from '../package-root.js';
+import { playbookSchema, playbookValidator } from './playbook-validator.js';
 import { UserError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { conditionSyntaxError, renderTemplateString } from '../vars/template.js';
@@ -31,11 +32,10 @@ export class PlaybookErrors extends UserError {
   }
 }
 
-export const playbookSchema = JSON.parse(readFileSync(new URL('./playbook.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const validatePlaybook = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(playbookSchema);
+export { playbookSchema };
+const validatePlaybook = playbookValidator();
 
-/** The folder holding steer's package.json. */
-export const steerRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { steerRoot };
 
 /** A path as users should see it: relative to cwd when inside it or close by (../roles/x). */
 export function displayPath(path: string, cwd: string): string {

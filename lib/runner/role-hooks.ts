@@ -11,12 +11,15 @@ import type { ResolveFnOutput, ResolveHook, ResolveHookContext } from 'node:modu
 const STEER = 'steer';
 
 /**
- * Resolves `steer` (and `steer/…`) as steer itself would, through its package.json `exports`,
+ * Resolves `steer` to the running steer's index and `steer/…` through its package.json `exports`,
  * whoever imports it; marks the user's own TypeScript (outside any node_modules) as ES modules.
  */
 export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   // A package's self-reference: resolved from this file, inside the running steer's package.
-  if (specifier === STEER || specifier.startsWith(`${STEER}/`)) return nextResolve(specifier, { ...context, parentURL: import.meta.url });
+  // `steer` itself: the index next to this file — lib/index.ts from source, build/lib/index.js from
+  // the build — so the role and the engine share one copy whichever of the two is running.
+  if (specifier === STEER) return nextResolve('../index.js', { ...context, parentURL: import.meta.url });
+  if (specifier.startsWith(`${STEER}/`)) return nextResolve(specifier, { ...context, parentURL: import.meta.url });
   const resolved = await nextResolve(specifier, context);
   return isUsersCommonJsTypeScript(resolved, context) ? { ...resolved, format: 'module' } : resolved;
 };

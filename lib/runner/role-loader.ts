@@ -20,12 +20,17 @@ export function loadRole(ref: RoleRef): Promise<RoleDefinition<any>> {
   return loaded;
 }
 
-/** Registers role-hooks.ts once per process (Node ≥ 20.6 has module.register). */
-function registerRoleHooks(): void {
+/**
+ * Registers tsx (when steer runs from its JavaScript build, nothing compiles TypeScript yet) and
+ * role-hooks.ts, once per process (Node ≥ 20.6 has module.register).
+ */
+async function registerRoleHooks(): Promise<void> {
   if (hooksRegistered) return;
   if (typeof nodeModule.register !== 'function') {
     throw new UserError(`steer needs Node 20.6 or later to load roles (this is ${process.version})`, 'NODE_TOO_OLD');
   }
+  // This module is TypeScript only when a TypeScript loader (tsx) already runs the engine.
+  if (!import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
   // The hooks module is named as the house names imports (.js); tsx, registered first, finds the .ts.
   nodeModule.register('./role-hooks.js', import.meta.url);
   hooksRegistered = true;
@@ -34,7 +39,7 @@ function registerRoleHooks(): void {
 async function importRole(ref: RoleRef): Promise<RoleDefinition<any>> {
   const script = join(ref.dir, 'role.ts');
   if (!existsSync(script)) throw new UserError(`role '${ref.name}' has no role.ts in ${ref.dir}`, 'ROLE_SCRIPT_MISSING', ref.location);
-  registerRoleHooks();
+  await registerRoleHooks();
   let mod: { default?: unknown };
   try {
     mod = await import(pathToFileURL(script).href);

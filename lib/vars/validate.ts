@@ -2,20 +2,21 @@
 // or a number are converted when the declaration wants one (INI inventories and `-e k=v` only give
 // strings), but a number is never silently turned into a string: `kubernetes_version: 1.30` is an
 // error, not "1.3".
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validatorFor } from '../ajv/precompiled.js';
 import type { RoleVariable } from '../playbook/playbook.js';
 import { describe } from './filters.js';
 import { PythonFloat, withPlainNumbers } from './python-float.js';
 
 // allowUnionTypes: declarations may say `type: [string, integer]`.
-const ajv = new Ajv({ strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false });
+export const variableAjvOptions = { strict: true, allowUnionTypes: true, useDefaults: true, verbose: true, allErrors: false } as const;
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Compiles a declared schema; throws ajv's message when the schema itself is invalid. */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    fn = validatorFor(variableAjvOptions, schema);
     compiled.set(schema, fn);
   }
   return fn;

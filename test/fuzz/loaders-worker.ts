@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Command } from 'commander';
 import { registerRunCommand } from '../../lib/cli/commands/run.js';
-import { reportError } from '../../lib/cli/main.js';
+import { reportError } from '../../lib/cli/report-error.js';
 import { SteerError, UserError } from '../../lib/errors.js';
 import { inventoryList } from '../../lib/inventory/ansible-json.js';
 import { loadInventorySync } from '../../lib/inventory/load.js';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { sh } from '../../lib/command/command.js';
-import { reportError } from '../../lib/cli/main.js';
+import { reportError } from '../../lib/cli/report-error.js';
 import { SshConnection } from '../../lib/connection/ssh.js';
 import { UserError } from '../../lib/errors.js';
 import { failureMessage } from '../../lib/modules/execute.js';

@@ -2,9 +2,9 @@
 // of a pattern, like the `ansible` command. It is a one-play playbook running the built-in ad-hoc
 // role (lib/runner/ad-hoc/), so it shares everything with `steer run`: connections, become,
 // --limit, check mode, the live view, the recap and the exit codes.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { packagePath } from '../../package-root.js';
 import { UserError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { modules } from '../../modules/index.js';
@@ -35,7 +35,7 @@ interface ExecFlags extends ConnectionFlags, VaultPasswordOptions {
   json?: boolean;
 }
 
-const AD_HOC_ROLE = join(dirname(fileURLToPath(import.meta.url)), '../../runner/ad-hoc');
+const AD_HOC_ROLE = packagePath('lib', 'runner', 'ad-hoc');
 
 /** -a: `k=v k2=v2` or inline JSON/YAML, as -e reads them; `true`/`false` and plain integers typed. */
 export function parseModuleArgs(text: string | undefined): Record<string, unknown> {
