@@ -3,11 +3,9 @@
 // on every node at once, checks the versions against the API server's (the skew policy), prints
 // one table row per node and one line per problem with what to do. Exit 1 when a problem is found.
 import { Command } from 'commander';
-import pLimit from 'p-limit';
-import type { Connection } from '../../connection/connection.js';
 import { HostKeyError, UnreachableError } from '../../connection/errors.js';
-import { connectAll, createConnection } from '../../connection/open.js';
-import { ExitCode, SteerError, UserError, formatUserMessage } from '../../errors.js';
+import { createConnection } from '../../connection/open.js';
+import { ExitCode, UserError } from '../../errors.js';
 import { examineNode, type NodeReport } from '../../doctor/checks.js';
 import { connectionProbe } from '../../doctor/probe.js';
 import { skewProblem, type Component } from '../../doctor/skew.js';
@@ -16,6 +14,7 @@ import { applyLimit } from '../../inventory/patterns.js';
 import { maskSecrets, maskValue } from '../../secrets/masker.js';
 import { HostVariables } from '../../vars/host-vars.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
+import { errorText, readEachHost } from '../each-host.js';
 import { becomePassword, connectionOptions, inventoryOption, limitOption, parseForks, parseHostKeyChecking, type ConnectionFlags } from '../options.js';
 
 interface DoctorOptions extends ConnectionFlags, VaultPasswordOptions {
@@ -49,30 +48,6 @@ function table(reports: NodeReport[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-function errorText(error: Error): string {
-  return error instanceof SteerError ? formatUserMessage(error) : error.message;
-}
-
-async function examineAll(connections: Connection[], controlPlanes: Set<string>, vars: HostVariables, forks: number): Promise<Map<string, NodeReport | Error>> {
-  const outcomes = new Map<string, NodeReport | Error>();
-  const opened = await connectAll(connections, forks);
-  const limit = pLimit(forks);
-  await Promise.all(
-    connections.map((c) =>
-      limit(async () => {
-        const failure = opened.get(c.host);
-        if (failure) return outcomes.set(c.host, failure);
-        try {
-          outcomes.set(c.host, await examineNode(connectionProbe(c), c.host, controlPlanes.has(c.host), vars.inventoryVars(c.host)));
-        } catch (error) {
-          outcomes.set(c.host, error as Error);
-        }
-      }),
-    ),
-  );
-  return outcomes;
-}
-
 async function runDoctor(opts: DoctorOptions): Promise<void> {
   if (opts.inventory.length === 0) throw new UserError('no inventory given (expected -i FILE or -i FOLDER)', 'BAD_OPTION');
   const forks = parseForks(opts.forks);
@@ -94,12 +69,9 @@ async function runDoctor(opts: DoctorOptions): Promise<void> {
       verbose: opts.verbose > 0 ? warn : undefined,
     }),
   );
-  let outcomes: Map<string, NodeReport | Error>;
-  try {
-    outcomes = await examineAll(connections, controlPlanes, vars, forks);
-  } finally {
-    await Promise.all(connections.map((c) => c.close()));
-  }
+  const outcomes = await readEachHost(connections, forks, (c) =>
+    examineNode(connectionProbe(c), c.host, controlPlanes.has(c.host), vars.inventoryVars(c.host)),
+  );
   const reports = hosts.map((h) => outcomes.get(h)).filter((o): o is NodeReport => o !== undefined && !(o instanceof Error));
   const failed = hosts.flatMap((h) => (outcomes.get(h) instanceof Error ? [[h, outcomes.get(h) as Error] as const] : []));
   checkSkew(reports);

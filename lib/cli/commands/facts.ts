@@ -1,11 +1,10 @@
 // `steer facts`: connects to the selected hosts (all at once), gathers their facts in one round trip
 // each and prints them as a table or, with --json, as one JSON document.
 import { Command } from 'commander';
-import pLimit from 'p-limit';
 import type { Connection } from '../../connection/connection.js';
 import { HostKeyError, UnreachableError } from '../../connection/errors.js';
-import { connectAll, createConnection } from '../../connection/open.js';
-import { ExitCode, SteerError, UserError, formatUserMessage } from '../../errors.js';
+import { createConnection } from '../../connection/open.js';
+import { ExitCode, SteerError, UserError } from '../../errors.js';
 import type { Facts } from '../../facts/facts.js';
 import { gatherFacts } from '../../facts/gather.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -13,6 +12,7 @@ import { applyLimit } from '../../inventory/patterns.js';
 import { maskSecrets, maskValue } from '../../secrets/masker.js';
 import { HostVariables } from '../../vars/host-vars.js';
 import { addVaultOptions, applyVaultOptions, type VaultPasswordOptions } from '../../vault/password.js';
+import { errorText, readEachHost } from '../each-host.js';
 import { becomePassword, connectionOptions, inventoryOption, limitOption, parseForks, parseHostKeyChecking, type ConnectionFlags } from '../options.js';
 
 interface FactsOptions extends ConnectionFlags, VaultPasswordOptions {
@@ -61,25 +61,8 @@ async function runFacts(opts: FactsOptions): Promise<void> {
       outcomes.set(host, { error: error as Error });
     }
   }
-  try {
-    const opened = await connectAll(connections, forks);
-    const limit = pLimit(forks);
-    await Promise.all(
-      connections.map((c) =>
-        limit(async () => {
-          const failure = opened.get(c.host);
-          if (failure) return outcomes.set(c.host, { error: failure });
-          try {
-            outcomes.set(c.host, { facts: await gatherFacts(c) });
-          } catch (error) {
-            outcomes.set(c.host, { error: error as Error });
-          }
-        }),
-      ),
-    );
-  } finally {
-    await Promise.all(connections.map((c) => c.close()));
-  }
+  const read = await readEachHost(connections, forks, gatherFacts);
+  for (const [host, r] of read) outcomes.set(host, r instanceof Error ? { error: r } : { facts: r });
 
   const ordered = hosts.map((h) => [h, outcomes.get(h)!] as const);
   if (opts.json) say(JSON.stringify(maskValue(jsonReport(ordered)), null, 2));
@@ -89,9 +72,6 @@ async function runFacts(opts: FactsOptions): Promise<void> {
   else if (errors.length > 0) process.exitCode = ExitCode.hostFailed;
 }
 
-function errorText(error: Error): string {
-  return error instanceof SteerError ? formatUserMessage(error) : error.message;
-}
 
 function jsonReport(rows: (readonly [string, Outcome])[]): Record<string, unknown> {
   const facts: Record<string, Facts> = {};
