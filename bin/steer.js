@@ -9,13 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** True when build/ holds a compiled file at least as new as each source tsconfig.build.json compiles. */
+/**
+ * True when build/ holds a compiled file at least as new as each source tsconfig.build.json compiles
+ * (lib/, lab/) and as each role file the engine imports (build/roles/: e.g. the storage health
+ * check `steer doctor` runs).
+ */
 function buildIsFresh() {
   try {
-    for (const dir of ['lib', 'lab']) {
+    for (const dir of ['lib', 'lab', 'roles']) {
       for (const file of readdirSync(root + dir, { recursive: true })) {
         if (!file.endsWith('.ts') || file.endsWith('.test.ts') || file.endsWith('.d.ts') || file.startsWith('standins/harness/')) continue;
         const built = statSync(`${root}build/${dir}/${file.slice(0, -3)}.js`, { throwIfNoEntry: false });
+        // Role scripts are not compiled (tsx loads them when a play runs): only those the engine imports are.
+        if (!built && dir === 'roles') continue;
         if (!built || built.mtimeMs < statSync(`${root}${dir}/${file}`).mtimeMs) return false;
       }
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { RoleContext } from 'steer';
+import { packagePath } from '../../lib/package-root.js';
 import { isBoundFromDisk, storageLayout, type FolderSeen, type StorageLayout, type StorageVars } from './layout.js';
 
 /** A read-only command runner on one host: a role's `probe`, or `on(host).probe`. */
@@ -99,8 +100,9 @@ export async function checkStorage(probe: Probe, layout: StorageLayout): Promise
   return problems;
 }
 
+// From the package root, not next to this module: `steer doctor` runs this file compiled, from build/.
 const DEFAULTS = Object.fromEntries(
-  Object.entries(parse(readFileSync(new URL('./variables.yaml', import.meta.url), 'utf8')) as Record<string, { default: unknown }>).map(([k, v]) => [k, v.default]),
+  Object.entries(parse(readFileSync(packagePath('roles', 'storage', 'variables.yaml'), 'utf8')) as Record<string, { default: unknown }>).map(([k, v]) => [k, v.default]),
 ) as unknown as StorageVars;
 
 /**
