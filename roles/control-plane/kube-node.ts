@@ -43,7 +43,8 @@ export interface DrainOptions {
  */
 export async function drainNode(cp: ControlPlaneShells, node: string, options: DrainOptions): Promise<void> {
   const force = options.force ? ['--force', '--disable-eviction', '--grace-period=0'] : [];
-  await cp.$({ timeoutMs: (options.timeoutSeconds + 60) * 1000 })`${KUBECTL} drain ${node} --ignore-daemonsets --delete-emptydir-data ${force} --timeout=${`${options.timeoutSeconds}s`}`;
+  const flags = ['--ignore-daemonsets', '--delete-emptydir-data', ...force, `--timeout=${options.timeoutSeconds}s`];
+  await cp.$({ timeoutMs: (options.timeoutSeconds + 60) * 1000 })`${KUBECTL} drain ${node} ${flags}`;
 }
 
 /** `kubectl uncordon`: the scheduler may place Pods on the node again. */

@@ -5,7 +5,8 @@
 // procedure, kubernetes.io/docs/tasks/administer-cluster/kubeadm/upgrading-linux-nodes).
 import { formatKubeVersion, type KubeVersion, type RoleContext, type Shell } from 'steer';
 import { pinnedKubernetesPackages } from '../kubernetes-apt/packages.js';
-import { KUBECTL, readNode } from './cluster.js';
+import { drainNode, uncordonNode } from '../control-plane/kube-node.js';
+import { readNode } from './cluster.js';
 
 export interface NodeUpgrade {
   /** Inventory name (for `-l` and messages) and Node name (for the API). */
@@ -40,11 +41,11 @@ async function orStop(ctx: Pick<RoleContext, 'fail'>, u: NodeUpgrade, what: stri
   }
 }
 
-/** `kubectl drain` from the control plane, bounded by drainTimeout. */
+/** `kubectl drain` from the control plane (kube-node.ts drainNode), bounded by drainTimeout. */
 export async function drainStep(ctx: Pick<RoleContext, 'step' | 'fail'>, u: NodeUpgrade, when: boolean): Promise<void> {
   await ctx.step('Drained', { when }, () =>
     orStop(ctx, u, 'kubectl drain', () =>
-      u.kubectl.$({ timeoutMs: (u.drainTimeout + 60) * 1000 })`${KUBECTL} drain ${u.node} --ignore-daemonsets --delete-emptydir-data --timeout=${`${u.drainTimeout}s`}`,
+      drainNode(u.kubectl, u.node, { timeoutSeconds: u.drainTimeout }),
     ),
   );
 }
@@ -65,7 +66,7 @@ export async function restartAndReturn(ctx: Pick<RoleContext, 'step' | 'fail' | 
       await ctx.$`systemctl restart kubelet`;
     }),
   );
-  await ctx.step('Uncordoned', { when }, () => orStop(ctx, u, 'kubectl uncordon', () => u.kubectl.$`${KUBECTL} uncordon ${u.node}`));
+  await ctx.step('Uncordoned', { when }, () => orStop(ctx, u, 'kubectl uncordon', () => uncordonNode(u.kubectl, u.node)));
   await ctx.step(`Ready at the new version`, { when: when && !ctx.check }, async () => {
     const t = `v${formatKubeVersion(u.target)}`;
     const deadline = Date.now() + u.readyTimeout * 1000;
