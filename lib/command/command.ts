@@ -1,7 +1,7 @@
 // Commands are values. Every interpolated value is quoted by zx's quote (the one quoter), so host
 // names, variables and file contents reach the host as data, never as shell. The same value also
 // carries its display form, in which secrets are masked.
-import { quote } from 'zx/core';
+import { quote } from './quote.js';
 import { MASK, Secret } from '../secrets/masker.js';
 
 export class Command {

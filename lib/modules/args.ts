@@ -4,30 +4,33 @@
 // Arguments that are not JSON (Buffer content, Command values built with sh``, Secret, predicates)
 // are matched with ajv-keywords' `instanceof`; wording a pattern or an alternative for people is
 // ajv-errors' `errorMessage`.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import ajvErrors from 'ajv-errors';
-import instanceofModule from 'ajv-keywords/dist/definitions/instanceof.js';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { Command } from '../command/command.js';
 import { Secret } from '../secrets/masker.js';
 import { ModuleError, type Module } from './module.js';
 
-// The definition module's `module.exports` is the definition itself; NodeNext's types show it under
-// `.default`. Its constructor table is the documented place to add classes (ajv-keywords README).
-const instanceofKeyword = instanceofModule as unknown as typeof instanceofModule.default;
-instanceofKeyword.CONSTRUCTORS['Command'] = Command;
-instanceofKeyword.CONSTRUCTORS['Secret'] = Secret;
+// ajv and its plugins are required on the first compile, not imported: loading them costs tens of
+// milliseconds, and making an Ajv more (its meta-schemas), which a --syntax-check or --list-tasks
+// that validates no module arguments should not pay (lib/ajv/precompiled.ts does the same).
+const require = createRequire(import.meta.url);
 
 // allErrors: every problem in one message (ajv-errors needs it too). No defaults, no coercion: the
 // module sees exactly what the role passed.
 // verbose: errors carry their schema, to word a list's item type.
-// Made on the first compile: an Ajv costs tens of milliseconds (its meta-schemas), which a
-// --syntax-check or --list-tasks that validates no module arguments should not pay.
 let ajv: Ajv | undefined;
 function argsAjv(): Ajv {
   if (!ajv) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    const ajvErrors = require('ajv-errors') as typeof import('ajv-errors').default;
+    // The definition module's `module.exports` is the definition itself; its constructor table is
+    // the documented place to add classes (ajv-keywords README).
+    const instanceofKeyword = require('ajv-keywords/dist/definitions/instanceof.js') as typeof import('ajv-keywords/dist/definitions/instanceof.js').default;
+    instanceofKeyword.CONSTRUCTORS['Command'] = Command;
+    instanceofKeyword.CONSTRUCTORS['Secret'] = Secret;
     ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
     ajv.addKeyword(instanceofKeyword());
-    ajvErrors.default(ajv);
+    ajvErrors(ajv);
   }
   return ajv;
 }

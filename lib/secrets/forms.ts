@@ -3,7 +3,7 @@
 // backslashes and newlines, -v output and diffs show a multi-line value line by line behind prefixes,
 // messages trim it. The masker matches every form listed here, and the renderers also mask before
 // they transform (lib/output), so a form not listed (a line cut in two by a terminal) stays covered.
-import { quote } from 'zx/core';
+import { quote } from '../command/quote.js';
 
 /** Secrets shorter than this are not masked: they would mask ordinary words. */
 export const MIN_SECRET_LENGTH = 4;
