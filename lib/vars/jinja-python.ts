@@ -8,7 +8,7 @@
 // of nunjucks in the process) so the generated code calls `runtime.steer*` helpers added below.
 // The runtime's own lookups (memberLookup, callWrap, contextOrFrameLookup — which the template
 // sandbox replaces) are still what the helpers call, so both layers compose.
-import nunjucks from 'nunjucks';
+import { nunjucksLib } from './nunjucks-lib.js';
 import { PythonFloat } from './python-float.js';
 import { pyArith, pyCompare, pyIn, pyStr, pyTruth, pythonTypeName, PythonTypeError } from './python-semantics.js';
 import { defined, firstUndefined, makeUndefined, undefinedInfo, UndefinedValueError } from './undefined.js';
@@ -34,13 +34,12 @@ interface CompilerThis {
 }
 type CompileMethod = (this: CompilerThis, node: AstNode, frame: Frame, ...rest: unknown[]) => void;
 
-const lib = nunjucks as unknown as {
+type Lib = {
   compiler: { Compiler: { prototype: Record<string, CompileMethod> } };
   runtime: Record<string, unknown> & { memberLookup(obj: unknown, key: unknown): unknown; SafeString: new (v: string) => { val: string } };
   nodes: { TemplateData: new (...a: unknown[]) => AstNode };
 };
-const runtime = lib.runtime;
-const proto = lib.compiler.Compiler.prototype;
+const lib = (): Lib => nunjucksLib() as unknown as Lib;
 
 /** `a.b["c"]` for messages, from the expression's syntax tree. */
 function pathOf(node: AstNode): string {
@@ -76,14 +75,14 @@ const helpers = {
   steerMember(obj: unknown, key: unknown, path: string): unknown {
     const info = undefinedInfo(obj);
     if (info) return info.cause || info.reason ? makeUndefined({ ...info }) : makeUndefined({ ...info, path });
-    const value = obj === null || obj === undefined ? undefined : runtime.memberLookup(obj, key);
+    const value = obj === null || obj === undefined ? undefined : lib().runtime.memberLookup(obj, key);
     return value === undefined ? makeUndefined({ path, reason: missingReason(obj, key, path) }) : value;
   },
   /** What `{{ … }}` prints: Python's str(), nothing for None (Ansible's finalize). */
   steerOutput(value: unknown, path: string): string {
     defined(value, path);
     if (value === null) return '';
-    if (value instanceof runtime.SafeString) return value.val;
+    if (value instanceof lib().runtime.SafeString) return value.val;
     return pyStr(value);
   },
   /** What a `for` loop walks: a list, a string's characters, a mapping; never an undefined value. */
@@ -206,7 +205,7 @@ const compilers: Record<string, (original: CompileMethod) => CompileMethod> = {
   compileOutput: () =>
     function (node, frame) {
       for (const child of node['children'] as AstNode[]) {
-        if (child instanceof lib.nodes.TemplateData) {
+        if (child instanceof lib().nodes.TemplateData) {
           if (child.value) {
             this._emit(`${this.buffer} += `);
             this.compile(child, frame);
@@ -235,6 +234,8 @@ let installed = false;
 export function installPythonSemantics(): void {
   if (installed) return;
   installed = true;
+  const { runtime, compiler } = lib();
+  const proto = compiler.Compiler.prototype;
   Object.assign(runtime, helpers);
   for (const [name, make] of Object.entries(compilers)) {
     const original = proto[name]!;

@@ -13,7 +13,8 @@
 // Filters are checked as well: what one returns never holds a function (`map(attribute='constructor')`
 // would otherwise hand one over). `range` is bounded as in Jinja's sandbox (MAX_RANGE). And the
 // compiler gets only names it can quote (template-names.ts), so no template text becomes JavaScript.
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
+import { nunjucksLib } from './nunjucks-lib.js';
 import { types } from 'node:util';
 import { listMethods, mappingMethods, MethodError, stringMethods } from './jinja-methods.js';
 import { guardTemplateNames } from './template-names.js';
@@ -49,7 +50,7 @@ interface SandboxedEnvironment {
   getFilter(name: string): Fn;
 }
 
-const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
+const runtime = (): Runtime => (nunjucksLib() as unknown as { runtime: Runtime }).runtime;
 
 /** Functions a template may call besides the environment's own globals: macros, methods, cycler's. */
 const callable = new WeakSet<object>();
@@ -120,7 +121,7 @@ function memberLookup(obj: unknown, key: unknown): unknown {
   const name = typeof key === 'number' ? String(key) : typeof key === 'string' ? key : undefined;
   if (name === undefined) throw new SandboxError(`${describe(key)} cannot be used as an attribute name`);
   if (typeof obj === 'function') throw new SandboxError(`'${name}' of a function is not available`);
-  const self = obj instanceof runtime.SafeString ? obj.val : obj;
+  const self = obj instanceof runtime().SafeString ? obj.val : obj;
   const boxed = Object(self) as Record<string, unknown>;
   if (Object.hasOwn(boxed, name)) return checked(boxed[name], name);
   const method = methodOf(self, name);
@@ -218,11 +219,12 @@ export function installSandbox(env: nunjucks.Environment): void {
   if (!patched) {
     patched = true;
     guardTemplateNames();
-    runtime.memberLookup = memberLookup;
-    runtime.callWrap = callWrap;
-    runtime.contextOrFrameLookup = contextOrFrameLookup;
-    const makeMacro = runtime.makeMacro;
-    runtime.makeMacro = (argNames, kwargNames, body) => allow(makeMacro(argNames, kwargNames, body));
+    const rt = runtime();
+    rt.memberLookup = memberLookup;
+    rt.callWrap = callWrap;
+    rt.contextOrFrameLookup = contextOrFrameLookup;
+    const makeMacro = rt.makeMacro;
+    rt.makeMacro = (argNames, kwargNames, body) => allow(makeMacro(argNames, kwargNames, body));
   }
   const sandboxed = env as unknown as SandboxedEnvironment;
   Object.assign(sandboxed.globals, { range, cycler, joiner });

@@ -6,7 +6,7 @@
 // without touching any object. Every parsed template is checked here before it is compiled: a name is
 // an identifier (Unicode letters, digits, `_`, `$`, dotted for filter names), and where nunjucks
 // expects a name it gets one, never a string; the callee text of call errors is made safe to quote.
-import nunjucks from 'nunjucks';
+import { nunjucksLib } from './nunjucks-lib.js';
 
 interface Node {
   typename: string;
@@ -105,7 +105,7 @@ let installed = false;
 export function guardTemplateNames(): void {
   if (installed) return;
   installed = true;
-  const { parser, compiler } = nunjucks as unknown as Internals;
+  const { parser, compiler } = nunjucksLib() as unknown as Internals;
   const parse = parser.parse;
   parser.parse = (...args: unknown[]) => {
     const ast = parse(...args);

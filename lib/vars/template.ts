@@ -3,13 +3,14 @@
 // only `default`, `mandatory` and `is defined` may touch, Ansible's common filters, `lookup()`, and a
 // value that is exactly one expression ("{{ x }}") keeping the type of x. Variables are looked up
 // lazily through the environment's globals, so a template only renders the variables it reads.
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import { UserError } from '../errors.js';
 import type { Vars } from '../inventory/inventory.js';
 import { FilterError, filters } from './filters.js';
 import { installPythonSemantics } from './jinja-python.js';
 import { installValueRenderer, LazyVars } from './lazy-vars.js';
 import { installSandbox } from './sandbox.js';
+import { nunjucksLib } from './nunjucks-lib.js';
 import { LookupError, lookup, query } from './lookups.js';
 import { OMIT } from './omit.js';
 import { PythonTypeError } from './python-semantics.js';
@@ -45,11 +46,6 @@ const top = (): Frame | undefined => frames[frames.length - 1];
 const constants: Record<string, unknown> = { True: true, False: false, None: null, omit: OMIT };
 const CAPTURE = '__steer_capture';
 
-installPythonSemantics();
-// dev: nunjucks keeps the original error as the cause of its own, instead of a copy of the message.
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, dev: true });
-installSandbox(env);
-
 type Fn = (...args: unknown[]) => unknown;
 type EnvInternals = {
   globals: Record<string, unknown>;
@@ -58,7 +54,6 @@ type EnvInternals = {
   addFilter(name: string, fn: Fn): void;
   addTest(name: string, fn: Fn): void;
 };
-const internals = env as unknown as EnvInternals;
 
 /** Filters and tests that accept an undefined value; every other one reports it as undefined. */
 const ACCEPT_UNDEFINED = new Set(['default', 'd', 'mandatory', 'defined', 'undefined']);
@@ -80,23 +75,7 @@ function guarded(name: string, fn: Fn): Fn {
   };
 }
 
-for (const [name, filter] of Object.entries(filters)) internals.addFilter(name, filter);
-for (const [name, filter] of Object.entries(internals.filters)) internals.filters[name] = guarded(name, filter);
 
-internals.addTest('defined', (v) => !isUndefined(v));
-internals.addTest('undefined', (v) => isUndefined(v));
-internals.addTest('none', (v) => v === null);
-internals.addTest('mapping', (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
-internals.addTest('sequence', (v) => Array.isArray(v) || typeof v === 'string');
-internals.addTest('boolean', (v) => typeof v === 'boolean');
-for (const [name, test] of Object.entries(internals.tests)) internals.tests[name] = guarded(name, test);
-
-const baseGlobals = internals.globals;
-baseGlobals[CAPTURE] = (value: unknown) => {
-  top()!.captured = value;
-  return '';
-};
-Object.assign(baseGlobals, { lookup, query, q: query });
 
 /** A variable's value for a template; a variable whose own value is undefined is undefined here too. */
 function readVariable(frame: Frame, name: string): unknown {
@@ -112,21 +91,55 @@ function readVariable(frame: Frame, name: string): unknown {
   }
 }
 
-// Every free name a template reads comes here: a variable of the frame, a constant, a global, or
-// Jinja's Undefined (never JavaScript's undefined, which nunjucks would treat as "not found").
-internals.globals = new Proxy(baseGlobals, {
-  has(target, name) {
-    return typeof name === 'string' || name in target;
-  },
-  get(target, name, receiver) {
-    if (typeof name !== 'string') return Reflect.get(target, name, receiver);
-    const frame = top();
-    if (frame?.scope.has(name)) return readVariable(frame, name);
-    if (name in target) return Reflect.get(target, name, receiver);
-    if (name in constants) return constants[name];
-    return makeUndefined({ path: name, variable: name });
-  },
-});
+/**
+ * The one nunjucks environment, made on the first template (nunjucks-lib.ts says why): Python's
+ * semantics and the sandbox installed, Ansible's filters and tests, every filter and test guarded,
+ * and the globals behind a proxy that looks free names up in the current frame.
+ */
+function makeEnvironment(): nunjucks.Environment {
+  installPythonSemantics();
+  // dev: nunjucks keeps the original error as the cause of its own, instead of a copy of the message.
+  const env = new (nunjucksLib().Environment)(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, dev: true });
+  installSandbox(env);
+  const internals = env as unknown as EnvInternals;
+  for (const [name, filter] of Object.entries(filters)) internals.addFilter(name, filter);
+  for (const [name, filter] of Object.entries(internals.filters)) internals.filters[name] = guarded(name, filter);
+
+  internals.addTest('defined', (v) => !isUndefined(v));
+  internals.addTest('undefined', (v) => isUndefined(v));
+  internals.addTest('none', (v) => v === null);
+  internals.addTest('mapping', (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+  internals.addTest('sequence', (v) => Array.isArray(v) || typeof v === 'string');
+  internals.addTest('boolean', (v) => typeof v === 'boolean');
+  for (const [name, test] of Object.entries(internals.tests)) internals.tests[name] = guarded(name, test);
+
+  const baseGlobals = internals.globals;
+  baseGlobals[CAPTURE] = (value: unknown) => {
+    top()!.captured = value;
+    return '';
+  };
+  Object.assign(baseGlobals, { lookup, query, q: query });
+
+  // Every free name a template reads comes here: a variable of the frame, a constant, a global, or
+  // Jinja's Undefined (never JavaScript's undefined, which nunjucks would treat as "not found").
+  internals.globals = new Proxy(baseGlobals, {
+    has(target, name) {
+      return typeof name === 'string' || name in target;
+    },
+    get(target, name, receiver) {
+      if (typeof name !== 'string') return Reflect.get(target, name, receiver);
+      const frame = top();
+      if (frame?.scope.has(name)) return readVariable(frame, name);
+      if (name in target) return Reflect.get(target, name, receiver);
+      if (name in constants) return constants[name];
+      return makeUndefined({ path: name, variable: name });
+    },
+  });
+  return env;
+}
+
+let environment: nunjucks.Environment | undefined;
+const env = (): nunjucks.Environment => (environment ??= makeEnvironment());
 
 const compiled = new Map<string, nunjucks.Template>();
 const MAX_COMPILED = 10_000;
@@ -177,7 +190,7 @@ function compileOrThrow(source: string): nunjucks.Template {
   let tmpl = compiled.get(source);
   if (!tmpl) {
     try {
-      tmpl = new nunjucks.Template(source, env, undefined, true);
+      tmpl = new (nunjucksLib().Template)(source, env(), undefined, true);
     } catch (err) {
       throw new SyntaxProblem(cleanMessage((err as Error).message));
     }
