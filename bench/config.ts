@@ -5,6 +5,7 @@
 //   BENCH_SCALE=1,10,30,60   host counts of the scale workload (1..200; 1..250 with light hosts)
 //   BENCH_HOSTS=light        workloads 1, 3 and 5 on light hosts (bench/light-hosts.ts), not lab hosts
 //   BENCH_SCALE_FORKS=N      steer's -f in the scale workload (default: the run's host count)
+//   BENCH_CPU_PROF=DIR       every steer run writes a V8 CPU profile into DIR (bench/runners.ts)
 //   BENCH_PREPARE_FIRST=1    also time both first runs of workload 4 (hosts reset between them)
 //   BENCH_LAB=name           the lab's name (default bench; scale labs are NAME-scale-a, …)
 

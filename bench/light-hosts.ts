@@ -310,7 +310,10 @@ async function remove(state: Started): Promise<void> {
   // Deleting a namespace deletes its eth0, and with it the veth end on the bridge.
   await step('namespaces', () => ipBatch(state.netns.map((ns) => `netns del ${ns}`), LIGHT_ROOT, true).catch(() => removeNetnsOneByOne(state.netns)));
   if (state.bridge) await step('bridge', async () => void (await tryRun('ip', ['link', 'del', state.bridge!])));
-  await step('scratch', () => rm(state.scratch, { recursive: true, force: true }));
+  await step('scratch', async () => {
+    await rm(state.scratch, { recursive: true, force: true });
+    await rmdir(LIGHT_ROOT).catch(() => {}); // only when empty: another set may be up
+  });
   log(`${name}: down${problems.length ? ` (with problems: ${problems.join('; ')})` : ''}`);
   if (problems.length) throw new Error(`light hosts ${name}: teardown incomplete: ${problems.join('; ')}`);
 }

@@ -100,11 +100,17 @@ const zero = (): Counts => ({ ok: 0, changed: 0, failed: 0, unreachable: 0 });
 // ---------------------------------------------------------------------------------------------
 // steer
 
+/** BENCH_CPU_PROF=DIR: every steer run writes a V8 CPU profile (`node --cpu-prof`) into DIR. */
+function cpuProfile(): string[] {
+  const dir = process.env['BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
+}
+
 /** `env`: added to steer's environment (light hosts set STEER_HOST_LOCK, see bench/workloads.ts's Env). */
 export async function runSteer(playbook: string, inventory: string, forks: number, tmp: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const peakFile = join(tmp, `peak-${process.pid}-${Date.now()}`);
   const r = await exec(
-    [process.execPath, '--import', PEAK_MEMORY, STEER, 'run', playbook, '-i', inventory, '--json', '-f', String(forks), '--retry-file', join(tmp, 'steer.retry'), ...extra],
+    [process.execPath, ...cpuProfile(), '--import', PEAK_MEMORY, STEER, 'run', playbook, '-i', inventory, '--json', '-f', String(forks), '--retry-file', join(tmp, 'steer.retry'), ...extra],
     { ...process.env, BENCH_PEAK_FILE: peakFile, STEER_ROLES_PATH: join(REPO, 'roles'), NO_COLOR: '1', ...env },
   );
   if (r.code !== 0) throw failure(`steer run ${playbook}`, r, hostFailures(r.stdout));

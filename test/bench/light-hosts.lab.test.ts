@@ -3,6 +3,7 @@
 // leaves no namespace, process, cgroup, bridge or scratch folder — also when the test body throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +17,14 @@ const skip = labSkipReason();
 const name = (base: string): string => testLabName(base).replace(/[^a-z0-9]/g, '').slice(0, 10);
 const LINES = join(import.meta.dirname, '..', '..', 'bench', 'steer', 'lines.yaml');
 
+/**
+ * Is `pid` running? A zombie is not: the sshd were started from a bash that has exited, so init
+ * reaps them, a moment after they end.
+ */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
