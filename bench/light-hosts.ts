@@ -11,7 +11,6 @@
 import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { run, tryRun } from '../lab/run.js';
 import type { BenchHost } from './labs.js';
 
@@ -20,7 +19,6 @@ export const LIGHT_ROOT = '/var/lib/steer-bench-light';
 /** The v2 hierarchy of this machine (hybrid: v1 controllers elsewhere); plain v2 mounts it at /sys/fs/cgroup. */
 const CGROUP_V2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
 /** Light hosts' subnets: 10.214.<index>.0/24 (the nspawn lab uses 10.213.x), .1 is the bridge. */
-const { utils } = ssh2;
 const SUBNET = (index: number): string => `10.214.${index}`;
 export const MAX_LIGHT_HOSTS = 253;
 /** Each sshd must answer within this after it was started. */
@@ -93,7 +91,7 @@ async function ipBatch(lines: string[], dir: string, force = false): Promise<voi
 function sshdConfig(dir: string, address: string, authorizedKeys: string): string {
   return [
     `ListenAddress ${address}:22`,
-    `HostKey ${join(dir, 'host_key')}`,
+    `HostKey ${join(dir, '..', 'host_key')}`,
     `AuthorizedKeysFile ${authorizedKeys}`,
     'PidFile none',
     'PermitRootLogin prohibit-password',
@@ -166,16 +164,14 @@ async function awaitBanner(address: string, pid: number, cgroup: string, logPath
 }
 
 /**
- * The client key and every host key (ed25519, OpenSSH format): ssh2's generator, in this process —
- * 250 `ssh-keygen` processes took ~15 s of a busy 2-core machine.
+ * The client key and the set's host key (ed25519, ssh-keygen). One host key serves every host of
+ * the set (known_hosts lists it per address): 250 `ssh-keygen` processes took ~15 s of the busy
+ * 2-core machine, and ssh2's in-process generator made a key sshd refused ("error in libcrypto")
+ * about once in 250.
  */
-async function makeKeys(scratch: string, hostDirs: string[]): Promise<void> {
-  const keygen = async (path: string) => {
-    const key = utils.generateKeyPairSync('ed25519', { comment: 'steer-bench-light' });
-    await writeFile(path, key.private, { mode: 0o600 });
-    await writeFile(`${path}.pub`, `${key.public}\n`);
-  };
-  await Promise.all([keygen(join(scratch, 'client_key')), ...hostDirs.map((d) => keygen(join(d, 'host_key')))]);
+async function makeKeys(scratch: string): Promise<void> {
+  const keygen = (path: string) => run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'steer-bench-light', '-f', path]);
+  await Promise.all([keygen(join(scratch, 'client_key')), keygen(join(scratch, 'host_key'))]);
 }
 
 /**
@@ -210,14 +206,15 @@ async function start(state: Started, count: number): Promise<BenchHost[]> {
   const hosts = Array.from({ length: count }, (_, i) => ({ ...names(state.name, i + 1), address: `${SUBNET(index)}.${i + 2}`, dir: join(scratch, `${state.name}-${i + 1}`) }));
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   await Promise.all(hosts.map((h) => mkdir(h.dir)));
-  await makeKeys(scratch, hosts.map((h) => h.dir));
+  await makeKeys(scratch);
+  const hostKey = (await readFile(join(scratch, 'host_key.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ');
   const authorizedKeys = join(scratch, 'authorized_keys');
   await writeFile(authorizedKeys, await readFile(join(scratch, 'client_key.pub')));
   const known: string[] = [];
   for (const h of hosts) {
     await writeFile(join(h.dir, 'sshd_config'), sshdConfig(h.dir, h.address, authorizedKeys));
     await writeFile(join(h.dir, 'net.batch'), ['link set lo up', `addr add ${h.address}/24 dev eth0`, 'link set eth0 up', ''].join('\n'));
-    known.push(`${h.address} ${(await readFile(join(h.dir, 'host_key.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ')}`);
+    known.push(`${h.address} ${hostKey}`);
   }
   await writeFile(join(scratch, 'known_hosts'), known.join('\n') + '\n');
   phase('keys');

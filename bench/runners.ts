@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sh } from '../lib/command/command.js';
+import { ExitCode } from '../lib/errors.js';
 import type { BenchHost } from './labs.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -107,13 +108,23 @@ function cpuProfile(): string[] {
 }
 
 /** `env`: added to steer's environment (light hosts set STEER_HOST_LOCK, see bench/workloads.ts's Env). */
-export async function runSteer(playbook: string, inventory: string, forks: number, tmp: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export async function runSteer(
+  playbook: string,
+  inventory: string,
+  forks: number,
+  tmp: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  /** Return the run (its counts say which hosts failed) when it exited 2 or 4 (hosts failed or unreachable). */
+  hostFailuresAreResults = false,
+): Promise<RunResult> {
   const peakFile = join(tmp, `peak-${process.pid}-${Date.now()}`);
   const r = await exec(
     [process.execPath, ...cpuProfile(), '--import', PEAK_MEMORY, STEER, 'run', playbook, '-i', inventory, '--json', '-f', String(forks), '--retry-file', join(tmp, 'steer.retry'), ...extra],
     { ...process.env, BENCH_PEAK_FILE: peakFile, STEER_ROLES_PATH: join(REPO, 'roles'), NO_COLOR: '1', ...env },
   );
-  if (r.code !== 0) throw failure(`steer run ${playbook}`, r, hostFailures(r.stdout));
+  const hostsFailed = r.code === ExitCode.hostFailed || r.code === ExitCode.hostUnreachable;
+  if (r.code !== 0 && !(hostFailuresAreResults && hostsFailed)) throw failure(`steer run ${playbook}`, r, hostFailures(r.stdout));
   const counts = zero();
   let factsStart = Infinity;
   let factsEnd = -Infinity;
