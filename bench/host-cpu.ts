@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { hostPaths } from '../lab/paths.js';
 import type { BenchHost } from './labs.js';
 
-/** The cgroup (v2) directory of a lab host, from the list its supervisor recorded. */
+/** The cgroup (v2) directory of a host: a light host's own, or a lab host's from the list its supervisor recorded. */
 async function unifiedCgroup(host: BenchHost): Promise<string> {
+  if (host.cgroup) return host.cgroup;
   const dirs = (await readFile(hostPaths(host.lab, host.name).cgroups, 'utf8')).split('\n').filter(Boolean);
   const dir = dirs.find((d) => !d.includes('/systemd/'));
   if (!dir) throw new Error(`${host.name}: no cgroup v2 directory in its supervisor's list`);

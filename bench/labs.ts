@@ -19,9 +19,16 @@ const HOSTS_PER_LAB = 25;
 export interface BenchHost {
   name: string;
   address: string;
+  /** The lab (or the set of light hosts, bench/light-hosts.ts) the host belongs to. */
   lab: string;
+  /** The login user: `pi` on lab hosts, `root` on light hosts. */
+  user: string;
   keyPath: string;
   knownHostsPath: string;
+  /** The lines workloads' file on this host (the `bench_file` host variable); default BENCH_FILE. */
+  benchFile?: string;
+  /** The host's cgroup v2 directory, when not the lab supervisor's (light hosts). */
+  cgroup?: string;
 }
 
 export interface BenchLabs {
@@ -49,7 +56,7 @@ export async function bringUpLab(name: string, count: number, dir: string): Prom
   });
   log(`${name}: ${count} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return {
-    hosts: info.hosts.map((h) => ({ ...h, lab: name, keyPath: info.keyPath, knownHostsPath: info.knownHostsPath })),
+    hosts: info.hosts.map((h) => ({ ...h, lab: name, user: 'pi', keyPath: info.keyPath, knownHostsPath: info.knownHostsPath })),
     allVars: labRepositoryVars(info.repoUrl),
     knownHostsPath: info.knownHostsPath,
   };
@@ -118,9 +125,11 @@ export async function writeInventory(path: string, hosts: BenchHost[], allVars: 
               h.name,
               {
                 ansible_host: h.address,
-                ansible_user: 'pi',
+                ansible_user: h.user,
                 ansible_ssh_private_key_file: h.keyPath,
                 steer_known_hosts: h.knownHostsPath,
+                // Light hosts share the controller's filesystem: each writes a file of its own.
+                ...(h.benchFile ? { bench_file: h.benchFile } : {}),
               },
             ]),
           ),

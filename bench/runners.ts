@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sh } from '../lib/command/command.js';
+import { ExitCode } from '../lib/errors.js';
 import type { BenchHost } from './labs.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -84,9 +85,15 @@ function exec(argv: string[], env: NodeJS.ProcessEnv, timeoutMs = RUN_TIMEOUT_MS
   });
 }
 
-function failure(what: string, r: Exec): Error {
+function failure(what: string, r: Exec, why = ''): Error {
   const tail = (r.stdout + '\n' + r.stderr).trim().split('\n').slice(-25).join('\n');
-  return new Error(`${what} exited ${r.code} after ${r.seconds.toFixed(1)} s:\n${tail}`);
+  return new Error(`${what} exited ${r.code} after ${r.seconds.toFixed(1)} s:\n${why ? `${why}\n…\n` : ''}${tail}`);
+}
+
+/** The --json events that say why a host failed (the tail of the output seldom does), at most 5. */
+function hostFailures(stdout: string): string {
+  const lines = stdout.split('\n').filter((l) => /"status":"(failed|unreachable)"|"type":"host-(failed|unreachable)"|"type":"error"/.test(l));
+  return lines.slice(0, 5).map((l) => l.slice(0, 600)).join('\n');
 }
 
 const zero = (): Counts => ({ ok: 0, changed: 0, failed: 0, unreachable: 0 });
@@ -94,13 +101,30 @@ const zero = (): Counts => ({ ok: 0, changed: 0, failed: 0, unreachable: 0 });
 // ---------------------------------------------------------------------------------------------
 // steer
 
-export async function runSteer(playbook: string, inventory: string, forks: number, tmp: string, extra: string[] = []): Promise<RunResult> {
+/** BENCH_CPU_PROF=DIR: every steer run writes a V8 CPU profile (`node --cpu-prof`) into DIR. */
+function cpuProfile(): string[] {
+  const dir = process.env['BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
+}
+
+/** `env`: added to steer's environment (light hosts set STEER_HOST_LOCK, see bench/workloads.ts's Env). */
+export async function runSteer(
+  playbook: string,
+  inventory: string,
+  forks: number,
+  tmp: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  /** Return the run (its counts say which hosts failed) when it exited 2 or 4 (hosts failed or unreachable). */
+  hostFailuresAreResults = false,
+): Promise<RunResult> {
   const peakFile = join(tmp, `peak-${process.pid}-${Date.now()}`);
   const r = await exec(
-    [process.execPath, '--import', PEAK_MEMORY, STEER, 'run', playbook, '-i', inventory, '--json', '-f', String(forks), '--retry-file', join(tmp, 'steer.retry'), ...extra],
-    { ...process.env, BENCH_PEAK_FILE: peakFile, STEER_ROLES_PATH: join(REPO, 'roles'), NO_COLOR: '1' },
+    [process.execPath, ...cpuProfile(), '--import', PEAK_MEMORY, STEER, 'run', playbook, '-i', inventory, '--json', '-f', String(forks), '--retry-file', join(tmp, 'steer.retry'), ...extra],
+    { ...process.env, BENCH_PEAK_FILE: peakFile, STEER_ROLES_PATH: join(REPO, 'roles'), NO_COLOR: '1', ...env },
   );
-  if (r.code !== 0) throw failure(`steer run ${playbook}`, r);
+  const hostsFailed = r.code === ExitCode.hostFailed || r.code === ExitCode.hostUnreachable;
+  if (r.code !== 0 && !(hostFailuresAreResults && hostsFailed)) throw failure(`steer run ${playbook}`, r, hostFailures(r.stdout));
   const counts = zero();
   let factsStart = Infinity;
   let factsEnd = -Infinity;
@@ -211,8 +235,9 @@ export async function closeControlMasters(controlDir: string): Promise<void> {
 
 /**
  * Per host, in parallel: `steps` ssh processes one after the other, each running
- * `grep -qxF LINE FILE || echo LINE | sudo tee -a FILE`; the first one opens the host's master
- * connection (ControlMaster=auto, ControlPersist), which is closed after the clock stops.
+ * `grep -qxF LINE FILE || echo LINE | sudo tee -a FILE` (FILE: the host's benchFile, else `file`);
+ * the first one opens the host's master connection (ControlMaster=auto, ControlPersist), which is
+ * closed after the clock stops.
  */
 export async function runSshPerStep(hosts: BenchHost[], steps: number, file: string, tmp: string): Promise<RunResult> {
   const dir = join(tmp, `ssh-${Date.now()}`);
@@ -229,8 +254,9 @@ export async function runSshPerStep(hosts: BenchHost[], steps: number, file: str
       hosts.map(async (h) => {
         for (let i = 1; i <= steps; i++) {
           const line = `bench line ${i}`;
-          const command = sh`grep -qxF -- ${line} ${file} 2>/dev/null || { echo ${line} | sudo tee -a -- ${file} >/dev/null && echo changed; }`;
-          const r = await exec([...base(h), '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', `pi@${h.address}`, command.text], process.env, 60_000);
+          const path = h.benchFile ?? file;
+          const command = sh`grep -qxF -- ${line} ${path} 2>/dev/null || { echo ${line} | sudo tee -a -- ${path} >/dev/null && echo changed; }`;
+          const r = await exec([...base(h), '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', `${h.user}@${h.address}`, command.text], process.env, 60_000);
           if (r.code !== 0) throw failure(`ssh ${h.name}`, r);
           if (r.stdout.includes('changed')) changed++;
         }
@@ -239,7 +265,7 @@ export async function runSshPerStep(hosts: BenchHost[], steps: number, file: str
     const seconds = (performance.now() - t0) / 1000;
     return { seconds, counts: { ok: hosts.length * steps - changed, changed, failed: 0, unreachable: 0 } };
   } finally {
-    await Promise.all(hosts.map((h) => exec([...base(h), '-O', 'exit', `pi@${h.address}`], process.env, 10_000).catch(() => {})));
+    await Promise.all(hosts.map((h) => exec([...base(h), '-O', 'exit', `${h.user}@${h.address}`], process.env, 10_000).catch(() => {})));
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 // The five workloads of issue 8. Each alternates steer and Ansible (A B A B …) on the same hosts and
 // returns every run, checked against what the run must have done (e.g. nothing changed).
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchConfig } from './config.js';
 import { holdHosts, hostsCpuSeconds } from './host-cpu.js';
@@ -20,6 +21,14 @@ export interface Env {
   tmp: string;
   /** Variables of `all` for inventories of a subset of the hosts. */
   allVars: Record<string, unknown>;
+  /**
+   * Added to steer's environment. Light hosts share the controller's filesystem, where another
+   * steer on this machine may hold the default run lock (/run/lock/steer.lock): they get
+   * STEER_HOST_LOCK=<a file of their own> — the lock's work on the host is the same.
+   */
+  steerEnv?: NodeJS.ProcessEnv;
+  /** Scale only: steer's -f (default: the run's host count). */
+  scaleForks?: number;
 }
 
 export interface Series {
@@ -46,6 +55,8 @@ export interface WorkloadResult {
   cpuQuotaPercent?: number;
   /** Scale only: steer's median peak RSS, MB. */
   steerPeakRssMb?: number;
+  /** Run on light hosts (bench/light-hosts.ts): the issue 18 targets apply. */
+  lightHosts?: boolean;
   /** Runs that did not do what the workload says (e.g. a "second run" that changed something). */
   problems: string[];
 }
@@ -127,7 +138,7 @@ export async function linesFirstRun(env: Env): Promise<WorkloadResult> {
   const all = hosts.length * config.steps;
   const runs = await alternate(
     config.iterations.first,
-    () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp),
+    () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp, [], env.steerEnv),
     () => runAnsible(ANSIBLE_PLAYBOOK('lines'), env.inventory, env.ansible),
     async () => void (await onHosts(hosts, `sudo rm -f ${BENCH_FILE}`)),
   );
@@ -145,11 +156,11 @@ export async function linesSecondRun(env: Env): Promise<WorkloadResult> {
   const { hosts, config } = env;
   const problems: string[] = [];
   // Make sure the lines are there (untimed).
-  await runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp);
+  await runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp, [], env.steerEnv);
   const ssh: RunResult[] = [];
   const runs = await alternate(
     config.iterations.lines,
-    withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp)),
+    withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), env.inventory, hosts.length, env.tmp, [], env.steerEnv)),
     withHostCpu(hosts, ansibleCold(env, ANSIBLE_PLAYBOOK('lines'))),
     async () => {},
     async (i) => {
@@ -170,7 +181,7 @@ export async function linesSecondRun(env: Env): Promise<WorkloadResult> {
 }
 
 /** Pi speed: the hosts of the home lab's size, each held to 30% of one core, as a Pi's core. */
-const PI_HOSTS = 3;
+export const PI_HOSTS = 3;
 const PI_PERCENT = 30;
 
 /** Workload 6: 3 hosts × 20 lines, second run, each host held to 30% of a core; steer and Ansible cold. */
@@ -179,13 +190,13 @@ export async function linesAtPiSpeed(env: Env): Promise<WorkloadResult> {
   const hosts = env.hosts.slice(0, PI_HOSTS);
   const inventory = await writeInventory(join(env.tmp, 'pi.yaml'), hosts, env.allVars);
   const problems: string[] = [];
-  await runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp);
+  await runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp, [], env.steerEnv);
   const release = await holdHosts(hosts, PI_PERCENT);
   let runs: { steer: RunResult[]; ansible: RunResult[] };
   try {
     runs = await alternate(
       config.iterations.lines,
-      withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp)),
+      withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), inventory, hosts.length, env.tmp, [], env.steerEnv)),
       withHostCpu(hosts, ansibleCold(env, ANSIBLE_PLAYBOOK('lines'), inventory)),
     );
   } finally {
@@ -206,7 +217,7 @@ export async function factsOnly(env: Env): Promise<WorkloadResult> {
   const problems: string[] = [];
   const runs = await alternate(
     config.iterations.facts,
-    () => runSteer(STEER_PLAYBOOK('facts'), env.inventory, hosts.length, env.tmp),
+    () => runSteer(STEER_PLAYBOOK('facts'), env.inventory, hosts.length, env.tmp, [], env.steerEnv),
     () => runAnsible(ANSIBLE_PLAYBOOK('facts'), env.inventory, env.ansible),
   );
   for (const r of runs.steer) {
@@ -234,13 +245,13 @@ const UNPREPARE = [
 export async function prepareRoles(env: Env): Promise<WorkloadResult[]> {
   const { hosts, config } = env;
   const n = hosts.length;
-  const steer = () => runSteer(STEER_PLAYBOOK('prepare'), env.inventory, n, env.tmp);
+  const steer = () => runSteer(STEER_PLAYBOOK('prepare'), env.inventory, n, env.tmp, [], env.steerEnv);
   const ansible = () => runAnsible(ANSIBLE_PLAYBOOK('prepare'), env.inventory, env.ansible);
 
   // The cgroups role reboots a host whose kernel command line lacks cgroup_enable=memory: let it do
   // so once, untimed, so that no measured run (steer's or Ansible's) includes a reboot.
   log('setup: cgroups role once (edits cmdline.txt and reboots the hosts)');
-  const setup = await runSteer(STEER_PLAYBOOK('prepare'), env.inventory, n, env.tmp, ['--tags', 'cgroups']);
+  const setup = await runSteer(STEER_PLAYBOOK('prepare'), env.inventory, n, env.tmp, ['--tags', 'cgroups'], env.steerEnv);
   log(`setup done in ${setup.seconds.toFixed(1)} s`);
 
   const problems: string[] = [];
@@ -271,27 +282,40 @@ export async function prepareRoles(env: Env): Promise<WorkloadResult[]> {
 // ---------------------------------------------------------------------------------------------
 // Workload 5: scale
 
+/** The lines workload's file after its first run: `bench line 1` … `bench line N`. */
+const linesContent = (steps: number): string => Array.from({ length: steps }, (_, i) => `bench line ${i + 1}\n`).join('');
+
 export async function scale(env: Env, allHosts: BenchHost[], allVars: Record<string, unknown>): Promise<WorkloadResult[]> {
   const results: WorkloadResult[] = [];
   for (const count of env.config.scaleHosts) {
     const hosts = allHosts.slice(0, count);
     const inventory = await writeInventory(join(env.tmp, `scale-${count}.yaml`), hosts, allVars);
     const problems: string[] = [];
-    const warm = await runSteer(STEER_PLAYBOOK('lines'), inventory, count, env.tmp);
-    log(`${count} hosts: warm-up ${describe(warm)}`);
+    const forks = Math.min(count, env.scaleForks ?? count);
+    if (hosts.every((h) => h.benchFile)) {
+      // Light hosts' files are on this machine: write what a first run leaves (untimed), instead
+      // of a warm-up run that costs as much as a measured one (minutes at 250 hosts here).
+      await Promise.all(hosts.map((h) => writeFile(h.benchFile!, linesContent(env.config.steps), { mode: 0o644 }).then(() => chmod(h.benchFile!, 0o644))));
+    } else {
+      const warm = await runSteer(STEER_PLAYBOOK('lines'), inventory, forks, env.tmp, [], env.steerEnv);
+      log(`${count} hosts: warm-up ${describe(warm)}`);
+    }
     const runs: RunResult[] = [];
     for (let i = 1; i <= env.config.iterations.scale; i++) {
-      const r = await runSteer(STEER_PLAYBOOK('lines'), inventory, count, env.tmp);
+      // A host that fails (e.g. cannot connect in time with hundreds connecting at once) is a
+      // finding of this workload (⚠, counts below), not a reason to lose its time and memory.
+      const r = await withHostCpu(hosts, () => runSteer(STEER_PLAYBOOK('lines'), inventory, forks, env.tmp, [], env.steerEnv, true))();
       log(`${count} hosts: [${i}/${env.config.iterations.scale}] steer ${describe(r)}`);
       expectChanged(problems, 'steer', r, 0);
       runs.push(r);
     }
     results.push({
       id: `5.${count}`,
-      title: `scale: ${count} host${count === 1 ? '' : 's'} × ${env.config.steps} lines, second run`,
+      title: `scale: ${count} host${count === 1 ? '' : 's'} × ${env.config.steps} lines, second run${forks < count ? ` (-f ${forks})` : ''}`,
       hosts: count,
       steer: series(runs),
       steerPeakRssMb: round(median(runs.map((r) => r.peakRssMb ?? NaN)), 1),
+      hostCpuMsPerStep: { steer: cpuPerStep(runs, count * env.config.steps) },
       problems,
     });
   }
