@@ -2,10 +2,14 @@
 // refreshed only when a source changed or the lists are older than cacheValidTime. Every apt-get runs
 // non-interactively, keeps changed config files, and waits for the dpkg lock instead of failing.
 import { sh, type Command } from '../command/command.js';
+import { withOp } from '../connection/host-ops.js';
 import { argError, presentOrAbsent, stringList } from './args.js';
 import type { Action, Module, Plan } from './module.js';
 import { runProbe, sectionText, type SectionOutputs } from './probe.js';
 import { matchesGlob } from './text.js';
+
+/** When apt last refreshed its lists (the first one that exists counts; see parseAptProbe). */
+const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
 
 export interface AptArgs {
   /** `name`, or `name=VERSION` where VERSION may be a glob: `kubeadm=1.34.2-*`, `kubeadm=1.34.*`. */
@@ -98,9 +102,9 @@ export const apt: Module<AptArgs, AptState> = {
     return parseAptProbe(
       await runProbe(ctx, {
         dpkg: names.length ? sh`dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${names}` : sh`true`,
-        now: sh`date +%s`,
-        cache: sh`stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists`,
-        lists: sh`ls /var/lib/apt/lists | grep -c _Packages`,
+        now: withOp(sh`date +%s`, { op: 'now' }),
+        cache: withOp(sh`stat -c %Y ${CACHE_STAMPS}`, { op: 'mtimes', paths: CACHE_STAMPS }),
+        lists: withOp(sh`ls /var/lib/apt/lists | grep -c _Packages`, { op: 'count', folder: '/var/lib/apt/lists', word: '_Packages' }),
       }),
     );
   },
