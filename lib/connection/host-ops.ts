@@ -16,7 +16,12 @@ export type ReadOp =
   /** `stat -c %Y PATH…`. */
   | { op: 'mtimes'; paths: string[] }
   /** `ls FOLDER | grep -c WORD` (WORD a plain string without regex characters). */
-  | { op: 'count'; folder: string; word: string };
+  | { op: 'count'; folder: string; word: string }
+  /**
+   * `dpkg-query -W -f='${Package}\t${db:Status-Abbrev}\t${Version}\n' NAMES` (plain names);
+   * `admindir` stands for `--admindir` (tests only).
+   */
+  | { op: 'dpkg'; names: string[]; admindir?: string };
 
 /** A whole probe (probe.ts): its sections in order, each one a read op. */
 export interface ProbeOp {

@@ -3,8 +3,8 @@
 # One python3 process per connection and user, started on the host by the same sudo mechanism as the
 # shells. It answers probes without forking: each op gives exactly the bytes and exit status of the
 # shell section it replaces (host-functions.sh __steer_stat/__steer_read, `sysctl -n`, `date +%s`,
-# `stat -c %Y`, `ls | grep -c`), with the same path rules: symlinks followed only when trusted,
-# folders walked one openat() at a time from a pinned fd, files opened O_NOFOLLOW|O_NONBLOCK (a FIFO
+# `stat -c %Y`, `ls | grep -c`, `dpkg-query -W`), with the same path rules: symlinks followed only
+# when trusted, folders walked one openat() at a time from a pinned fd, files opened O_NOFOLLOW|O_NONBLOCK (a FIFO
 # never blocks) and checked to be what was looked at. Standard library only, and it never forks.
 #
 # Protocol, one line each way: a request is a JSON object {"sections": [[NAME, OP], ...]}; the answer
@@ -322,11 +322,70 @@ def op_count(folder, word):
     return (0 if n else 1), enc('%d\n' % n)
 
 
+WANT = {'unknown': 'u', 'install': 'i', 'hold': 'h', 'deinstall': 'r', 'purge': 'p'}
+EFLAG = {'ok': ' ', 'reinstreq': 'R'}
+STATUS = {'not-installed': 'n', 'config-files': 'c', 'half-installed': 'H', 'unpacked': 'U',
+          'half-configured': 'F', 'triggers-awaited': 'W', 'triggers-pending': 't', 'installed': 'i'}
+
+
+def dpkg_stanzas(path):
+    """The Package/Status/Version/Architecture fields of each stanza of a dpkg status file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AskShell()
+        text = read_fd(fd, 1 << 28).decode('utf-8', 'surrogateescape')
+    finally:
+        os.close(fd)
+    for block in text.split('\n\n'):
+        fields = {}
+        for line in block.split('\n'):
+            if line[:1] not in ('', ' ', '\t') and ':' in line:
+                key, value = line.split(':', 1)
+                fields[key] = value.strip()
+        if 'Package' in fields:
+            yield fields
+
+
+def op_dpkg(names, admindir):
+    """dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' NAMES, for packages dpkg
+    knows as more than not-installed: the status file with the journal of updates/ applied in order,
+    lines sorted by name. An unknown or not-installed name, an architecture or several instances of
+    one name go to the shell (dpkg's matching and its `un` lines for those are not copied)."""
+    if not names or not all(n and n[0] in 'abcdefghijklmnopqrstuvwxyz0123456789' and
+                            all(ch in 'abcdefghijklmnopqrstuvwxyz0123456789+.-' for ch in n) for n in names):
+        raise AskShell()
+    db = {}
+    updates = os.path.join(admindir, 'updates')
+    journal = sorted((n for n in os.listdir(updates) if n.isdigit()), key=int) if os.path.isdir(updates) else []
+    for path in [os.path.join(admindir, 'status')] + [os.path.join(updates, n) for n in journal]:
+        for f in dpkg_stanzas(path):
+            db[(f['Package'], f.get('Architecture', ''))] = f
+    lines = []
+    for name in sorted(set(names)):
+        found = [f for (pkg, _), f in db.items() if pkg == name]
+        if len(found) != 1:
+            raise AskShell()
+        f = found[0]
+        words = f.get('Status', '').split()
+        if len(words) != 3 or words[0] not in WANT or words[1] not in EFLAG or words[2] not in STATUS or words[2] == 'not-installed':
+            raise AskShell()
+        lines.append('%s\t%s%s%s\t%s\n' % (name, WANT[words[0]], STATUS[words[2]], EFLAG[words[1]], f.get('Version', '')))
+    return 0, enc(''.join(lines))
+
+
 def enc(text):
     return text.encode('utf-8', 'surrogateescape')
 
 
 def run_op(op):
+    try:
+        return run_op_raising(op)
+    except OSError:
+        raise AskShell()
+
+
+def run_op_raising(op):
     kind = op['op']
     if kind == 'stat':
         return op_stat(op['path'], int(op['limit']), bool(op['hash']))
@@ -340,6 +399,8 @@ def run_op(op):
         return op_mtimes(list(op['paths']))
     if kind == 'count':
         return op_count(op['folder'], op['word'])
+    if kind == 'dpkg':
+        return op_dpkg(list(op['names']), op.get('admindir', '/var/lib/dpkg'))
     raise AskShell()
 
 

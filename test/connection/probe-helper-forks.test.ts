@@ -10,6 +10,7 @@ import { Command } from '../../lib/command/command.js';
 import type { Connection } from '../../lib/connection/connection.js';
 import { LocalConnection } from '../../lib/connection/local.js';
 import type { SshConnection } from '../../lib/connection/ssh.js';
+import { apt } from '../../lib/modules/apt.js';
 import { blockinfile } from '../../lib/modules/blockinfile.js';
 import { file } from '../../lib/modules/file.js';
 import { lineinfile } from '../../lib/modules/lineinfile.js';
@@ -40,6 +41,7 @@ function probes(ctx: ModuleContext, dir: string): (() => Promise<unknown>)[] {
     () => lineinfile.probe({ path: conf, line: 'key=value' } as never, ctx),
     () => blockinfile.probe({ path: conf, block: 'key=value' } as never, ctx),
     () => sysctl.probe({ values: { 'kernel.ostype': 'Linux' }, file: join(dir, 'sysctl.conf') } as never, ctx),
+    () => apt.probe({ packages: ['bash', 'coreutils'] } as never, ctx),
   ];
 }
 
@@ -62,7 +64,7 @@ async function setUp(name: string): Promise<[SshConnection, ModuleContext, strin
   return [conn, contextOf(conn), dir];
 }
 
-test('no-change probes of file, lineinfile, blockinfile and sysctl fork nothing after the first', async () => {
+test('no-change probes of file, lineinfile, blockinfile, sysctl and apt fork nothing after the first', async () => {
   const [conn, ctx, dir] = await setUp('forks');
   try {
     const each = probes(ctx, dir);
@@ -101,7 +103,7 @@ test('without python3 on the host, probes run on the shell', async () => {
     }
     assert.equal(conn.helperStats.started, 0);
     assert.equal(conn.helperStats.answered, 0);
-    assert.deepEqual(states.slice(8, 12), states.slice(0, 4), 'the same state every round');
+    assert.deepEqual(states.slice(10, 14), states.slice(0, 4), 'the same state every round');
     assert.equal((states[1] as { content?: string }).content, 'key=value\n', 'lineinfile read the file');
   } finally {
     await conn.close();

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Command } from '../../lib/command/command.js';
 import { readCommand, statCommand } from '../../lib/connection/host-functions.js';
-import { withOp, type ReadOp } from '../../lib/connection/host-ops.js';
+import { withOp, type ProbeOp, type ReadOp } from '../../lib/connection/host-ops.js';
+import { ProbeHelpers } from '../../lib/connection/probe-helper.js';
 import { LocalConnection } from '../../lib/connection/local.js';
 import { parseProbeOutput, probeCommand, PROBE_TIMEOUT_MS, type Sections } from '../../lib/modules/probe.js';
 import { sh } from '../../lib/command/command.js';
 import { packagePath } from '../../lib/package-root.js';
+import { dpkgQuery } from '../../lib/modules/apt.js';
 
 const NOBODY = 65534;
 let dir: string;
@@ -155,10 +157,73 @@ describe("apt's other sections", () => {
   });
 });
 
+describe('dpkg-query -W, on a scratch dpkg database', () => {
+  const stanza = (pkg: string, status: string, version?: string, arch = 'amd64') =>
+    `Package: ${pkg}\nStatus: ${status}\nPriority: optional\nArchitecture: ${arch}\n${version ? `Version: ${version}\n` : ''}Description: ${pkg}\n more text\n .\n end\n`;
+  let admin: string;
+  before(() => {
+    admin = join(dir, 'dpkg');
+    mkdirSync(join(admin, 'updates'), { recursive: true });
+    writeFileSync(
+      join(admin, 'status'),
+      [
+        stanza('zeta', 'install ok installed', '1:2.0-1+b1'),
+        stanza('held', 'hold ok installed', '3.1', 'all'),
+        stanza('gone', 'deinstall ok config-files', '0.9'),
+        stanza('broken', 'install reinstreq half-installed', '1.0'),
+        stanza('purged', 'purge ok not-installed'),
+        stanza('alpha', 'install ok installed', '1.0'),
+      ].join('\n'),
+    );
+    // A pending journal entry (dpkg was interrupted): it overrides the status file.
+    writeFileSync(join(admin, 'updates', '0001'), stanza('alpha', 'install ok unpacked', '1.1'));
+  });
+  test('installed, held, config files left, half-installed and a pending update', async () => {
+    const [shell, helper] = await both({ dpkg: dpkgQuery(['zeta', 'held', 'gone', 'broken', 'alpha'], admin), one: dpkgQuery(['alpha'], admin) });
+    assert.equal(helper, shell);
+    assert.equal(parseProbeOutput(helper)['dpkg']!.text, 'alpha\tiU \t1.1\nbroken\tiHR\t1.0\ngone\trc \t0.9\nheld\thi \t3.1\nzeta\tii \t1:2.0-1+b1\n');
+  });
+  test('an unknown or not-installed package goes to the shell', async () => {
+    for (const names of [['zeta', 'nosuch'], ['purged']]) {
+      const answered = conn.helperStats.answered;
+      const r = await conn.run(probeCommand({ dpkg: dpkgQuery(names, admin) }), { timeoutMs: PROBE_TIMEOUT_MS });
+      assert.equal(conn.helperStats.answered, answered);
+      assert.equal(parseProbeOutput(r.stdout)['dpkg']!.code, names[0] === 'zeta' ? 1 : 0);
+    }
+  });
+});
+
 test('the helper never forks: no process-starting call in its source', () => {
   const source = readFileSync(packagePath('lib', 'connection', 'probe-helper.py'), 'utf8');
   for (const call of [/\bsubprocess\b/, /\bos\.(system|fork|forkpty|popen|exec\w*|spawn\w*|posix_spawn\w*)\b/, /\bimport\s+(pty|multiprocessing|ctypes|asyncio)\b/, /__import__|importlib/]) {
     assert.doesNotMatch(source, call);
   }
   assert.deepEqual(source.match(/^import \w+$/gm), ['import base64', 'import grp', 'import hashlib', 'import json', 'import os', 'import pwd', 'import stat', 'import sys', 'import time']);
+});
+
+test('a probe the helper does not answer in time: the helper is killed and the shell answers', async () => {
+  // A real python3 that says hello and then never answers (as a helper stuck on a hung mount would).
+  const { spawn } = await import('node:child_process');
+  const children: import('node:child_process').ChildProcess[] = [];
+  const helpers = new ProbeHelpers({
+    host: 'local',
+    log: () => {},
+    start: async () => {
+      const child = spawn('python3', ['-c', 'import sys,time\nn=int(sys.stdin.buffer.readline());sys.stdin.buffer.read(n)\nprint("steer-probe-helper 1",flush=True)\ntime.sleep(600)']);
+      children.push(child);
+      return { stdin: child.stdin, stdout: child.stdout, destroy: () => child.kill('SIGKILL'), onClose: (l) => child.once('close', l) };
+    },
+  });
+  const probe = probeCommand({ a: statCommand('/', 1, false) }).op as ProbeOp;
+  assert.equal(await helpers.run('', probe, 200), undefined, 'no helper before warm()');
+  helpers.warm('');
+  for (let i = 0; i < 200 && helpers.stats.started === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(helpers.stats.started, 1);
+  assert.equal(await helpers.run('', probe, 300), undefined, 'the probe goes back to the shell');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.notEqual(children[0]!.signalCode ?? children[0]!.exitCode, null, 'the helper was killed');
+  helpers.warm('');
+  assert.equal(await helpers.run('', probe, 300), undefined, 'and is not started again on this connection');
+  assert.equal(children.length, 1);
+  helpers.closeAll();
 });
