@@ -75,6 +75,8 @@ export class SshConnection implements Connection {
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly pool: ShellPool;
   private readonly helpers: ProbeHelpers;
+  /** Channels held by probe helpers now. */
+  private helperChannels = 0;
   private readonly lostWaiters: (() => void)[] = [];
   private readonly swept = new SweptFolders();
 
@@ -462,7 +464,17 @@ export class SshConnection implements Connection {
    * while it lives), through the same sudo mechanism as the shells.
    */
   private async openHelper(key: string): Promise<HelperTransport> {
-    const ticket = await this.pool.acquireSlot();
+    // Each helper holds a channel for good: at most one per 4 channels, so shells always have room
+    // (2 helpers, login user and root, with the default 8).
+    if (this.helperChannels >= Math.floor((this.options.maxChannels ?? 8) / 4)) throw new Error('no channel to spare for it');
+    this.helperChannels++;
+    let ticket: number;
+    try {
+      ticket = await this.pool.acquireSlot();
+    } catch (error) {
+      this.helperChannels--;
+      throw error;
+    }
     const client = this.client;
     const becomeUser = key === '' ? undefined : key;
     let channel: ClientChannel | undefined;
@@ -470,13 +482,19 @@ export class SshConnection implements Connection {
       if (!client || this.state !== 'ready') throw this.lostError ?? new UnreachableError(this.host, 'not connected');
       const start = shellStartCommand(becomeUser, this.target.becomePassword !== undefined, HELPER_PROGRAM);
       channel = await new Promise<ClientChannel>((resolve, reject) => client.exec(start.command, (err, ch) => (err ? reject(err) : resolve(ch))));
-      channel.once('close', () => this.pool.releaseSlot(ticket));
+      channel.once('close', () => {
+        if (this.client === client) this.helperChannels--; // drop() zeroes it for a gone client
+        this.pool.releaseSlot(ticket);
+      });
       const ch = channel;
       const transport = { stdin: ch, stdout: ch, stderr: ch.stderr, destroy: () => ch.close(), onClose: (l: () => void) => ch.once('close', l) };
       await sudoHandshake(transport, start, { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss() });
       return transport;
     } catch (error) {
-      if (!channel) this.pool.releaseSlot(ticket);
+      if (!channel) {
+        this.helperChannels--;
+        this.pool.releaseSlot(ticket);
+      }
       throw error;
     }
   }
@@ -526,6 +544,7 @@ export class SshConnection implements Connection {
     this.lostError = error;
     this.sftpSession = undefined;
     this.helpers.closeAll();
+    this.helperChannels = 0;
     this.pool.fail(error);
     client?.end();
     for (const c of this.jumpClients.splice(0)) c.end();

@@ -110,3 +110,23 @@ test('without python3 on the host, probes run on the shell', async () => {
     rmSync(bin, { recursive: true, force: true });
   }
 });
+
+test('a connection with few channels keeps them for its shells (no helper below 4)', async () => {
+  const dir = join(sshd.dir, 'few');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'app.conf'), 'key=value\n');
+  writeFileSync(join(dir, 'sysctl.conf'), 'kernel.ostype = Linux\n');
+  const conn = sshTo(sshd, { maxChannels: 2 });
+  try {
+    await conn.connect();
+    const ctx = contextOf(conn);
+    for (let round = 0; round < 2; round++) {
+      for (const probe of probes(ctx, dir)) await probe();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(conn.helperStats.started, 0);
+    assert.ok(conn.stats.peakChannels <= 2);
+  } finally {
+    await conn.close();
+  }
+});
