@@ -19,9 +19,12 @@ const SOURCE = readFileSync(packagePath('lib', 'connection', 'probe-helper.py'))
 
 /**
  * What shellStartCommand runs in place of bash: python3 reading the program from stdin (a length
- * line, then the source), so the command line holds no quotes and the host needs no file.
+ * line, then the source), so the command line holds no quotes and the host needs no file. `-I`
+ * (isolated): neither the current folder (the login user's home, when it runs as root) nor
+ * PYTHON* variables nor user site-packages can put a module of someone else's in its imports;
+ * `-S`: no site module either (standard library only, and a faster start).
  */
-export const HELPER_PROGRAM = 'python3 -c "import sys;exec(sys.stdin.buffer.read(int(sys.stdin.buffer.readline())))"';
+export const HELPER_PROGRAM = 'python3 -I -S -c "import sys;exec(sys.stdin.buffer.read(int(sys.stdin.buffer.readline())))"';
 
 const HELLO = 'steer-probe-helper 1\n';
 /** How long python3 may take to start and say hello (a Pi with a cold disk). */

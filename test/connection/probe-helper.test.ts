@@ -227,3 +227,24 @@ test('a probe the helper does not answer in time: the helper is killed and the s
   assert.equal(children.length, 1);
   helpers.closeAll();
 });
+
+test("the helper imports nothing from the folder it starts in (python3 -I)", async () => {
+  const planted = mkdtempSync(join(tmpdir(), 'steer-planted-'));
+  const marker = join(planted, 'imported');
+  for (const module of ['json', 'base64', 'hashlib', 'stat']) writeFileSync(join(planted, `${module}.py`), `open(${JSON.stringify(marker)}, 'w').close()\n`);
+  const cwd = process.cwd();
+  process.chdir(planted);
+  const local = new LocalConnection('local');
+  try {
+    const probe = probeCommand({ a: statCommand('/', 1, false) });
+    await local.run(probe, { timeoutMs: PROBE_TIMEOUT_MS });
+    for (let i = 0; i < 200 && local.helperStats.started === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await local.run(probe, { timeoutMs: PROBE_TIMEOUT_MS });
+    assert.equal(local.helperStats.answered, 1);
+    assert.throws(() => readFileSync(marker), /ENOENT/);
+  } finally {
+    process.chdir(cwd);
+    await local.close();
+    rmSync(planted, { recursive: true, force: true });
+  }
+});
