@@ -3,6 +3,7 @@
 // carries its display form, in which secrets are masked.
 import { quote } from './quote.js';
 import { MASK, Secret } from '../secrets/masker.js';
+import type { HostOp } from '../connection/host-ops.js';
 
 export class Command {
   constructor(
@@ -10,6 +11,11 @@ export class Command {
     readonly text: string,
     /** What users see in -v output and logs: secrets masked. */
     readonly display: string,
+    /**
+     * The same read as an op of the resident probe helper (host-ops.ts), which answers it without
+     * forking; `text` stays what runs when there is no helper, and what -v and --check show.
+     */
+    readonly op?: HostOp,
   ) {}
   toString(): string {
     return this.display;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../package-root.js';
 import { sh, type Command } from '../command/command.js';
+import { withOp } from './host-ops.js';
 
 /** The function definitions, as bash reads them (part of the shell prelude). */
 export const HOST_FUNCTIONS = readFileSync(packagePath('lib', 'connection', 'host-functions.sh'), 'utf8');
@@ -17,12 +18,12 @@ export const REFUSED_CODE = 97;
  * than `limit`. An untrusted symlink is described (stat line, path, target text), not followed.
  */
 export function statCommand(path: string, limit: number, hash: boolean): Command {
-  return sh`__steer_stat ${path} ${limit} ${hash ? 1 : 0}`;
+  return withOp(sh`__steer_stat ${path} ${limit} ${hash ? 1 : 0}`, { op: 'stat', path, limit, hash });
 }
 
 /** The first `limit` bytes of the regular file `path`, never through an untrusted symlink. */
 export function readCommand(path: string, limit: number): Command {
-  return sh`__steer_read ${path} ${limit}`;
+  return withOp(sh`__steer_read ${path} ${limit}`, { op: 'read', path, limit });
 }
 
 /** Runs `command… /proc/self/fd/N` on the existing file or folder `path` (chmod, chown). */

@@ -12,7 +12,9 @@ import { TransferError, UnreachableError } from './errors.js';
 import { randomToken } from './framing.js';
 import { awaitHostLock, hostLockCommand, type HostLock } from './host-lock.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
-import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
+import { probeOpOf } from './host-ops.js';
+import { HELPER_PROGRAM, ProbeHelpers, type HelperTransport } from './probe-helper.js';
+import { ShellSession, shellStartCommand, sudoHandshake, type RawResult, type ShellTransport } from './shell-session.js';
 import { GET_MISSING_CODE, INLINE_PUT_LIMIT, SweptFolders, checkPutOptions, getCommand, putFromStdinCommand, putFromUploadCommand, transferMessage } from './transfer.js';
 
 export interface LocalOptions {
@@ -29,6 +31,7 @@ export interface LocalOptions {
 
 export class LocalConnection implements Connection {
   private readonly pool: ShellPool;
+  private readonly helpers: ProbeHelpers;
   private closed = false;
   private readonly user = userInfo().username;
   private readonly swept = new SweptFolders();
@@ -40,10 +43,16 @@ export class LocalConnection implements Connection {
     private readonly options: LocalOptions = {},
   ) {
     this.pool = new ShellPool({ maxChannels: options.maxShells ?? 8, open: (key) => this.openShell(key) });
+    this.helpers = new ProbeHelpers({ host, start: (key) => this.openHelper(key), log: (l) => this.log(l) });
   }
 
   get stats(): PoolStats {
     return this.pool.stats;
+  }
+
+  /** Probe helpers started and probes they answered. */
+  get helperStats(): ProbeHelpers['stats'] {
+    return this.helpers.stats;
   }
 
   async connect(): Promise<void> {
@@ -74,7 +83,13 @@ export class LocalConnection implements Connection {
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     this.log(`${this.host}: $ ${command.display}`);
     const stdin = options.stdin === undefined ? undefined : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin, 'utf8');
-    const raw = await this.runRaw(command.text, this.becomeOf(options), stdin, options.timeoutMs);
+    const key = this.becomeOf(options);
+    const probe = stdin === undefined && !this.closed ? probeOpOf(command) : undefined;
+    let raw = probe ? await this.helpers.run(key, probe, options.timeoutMs) : undefined;
+    if (!raw) {
+      raw = await this.runRaw(command.text, key, stdin, options.timeoutMs);
+      if (probe && raw.code === 0) this.helpers.warm(key);
+    }
     return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), code: raw.code };
   }
 
@@ -113,6 +128,7 @@ export class LocalConnection implements Connection {
   }
 
   async reconnect(): Promise<void> {
+    this.helpers.closeAll();
     this.pool.fail(new UnreachableError(this.host, 'shells restarted'));
     this.pool.reset();
     this.closed = false;
@@ -123,6 +139,7 @@ export class LocalConnection implements Connection {
     // Ending its stdin ends the lock process (exec cat), which releases the lock.
     this.lockProcess?.stdin.end();
     this.lockProcess = undefined;
+    this.helpers.closeAll();
     this.pool.fail(new UnreachableError(this.host, 'connection is closed'));
   }
 
@@ -140,7 +157,31 @@ export class LocalConnection implements Connection {
   private openShell(key: string): Promise<ShellSession> {
     const becomeUser = key === '' ? undefined : key;
     const start = shellStartCommand(becomeUser, this.options.becomePassword !== undefined);
-    const child = spawn('/bin/sh', ['-c', start.command], { stdio: 'pipe', env: this.options.env ?? process.env });
+    return ShellSession.start(this.spawnStart(start.command), start, this.sessionOptions(becomeUser));
+  }
+
+  /** Starts the probe helper of `key` as a child process, through the same sudo mechanism as the shells. */
+  private async openHelper(key: string): Promise<HelperTransport> {
+    const becomeUser = key === '' ? undefined : key;
+    const start = shellStartCommand(becomeUser, this.options.becomePassword !== undefined, HELPER_PROGRAM);
+    const transport = this.spawnStart(start.command);
+    await sudoHandshake(transport, start, this.sessionOptions(becomeUser));
+    return transport;
+  }
+
+  private sessionOptions(becomeUser: string | undefined) {
+    return {
+      host: this.host,
+      becomeUser,
+      becomePassword: this.options.becomePassword,
+      explainLoss: async () => new Error(`${this.host}: the local shell exited unexpectedly`),
+      log: (l: string) => this.log(l),
+    };
+  }
+
+  /** Runs a shellStartCommand under /bin/sh as a child process. */
+  private spawnStart(command: string): ShellTransport {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: 'pipe', env: this.options.env ?? process.env });
     let exited = false;
     const listeners: (() => void)[] = [];
     const onExit = () => {
@@ -150,30 +191,20 @@ export class LocalConnection implements Connection {
     };
     child.once('close', onExit);
     child.once('error', onExit);
-    return ShellSession.start(
-      {
-        stdin: child.stdin,
-        stdout: child.stdout,
-        stderr: child.stderr,
-        destroy: () => {
-          child.stdin.end();
-          // Background children of a command may hold the pipes: closing them makes their
-          // writes fail (as sshd does when a channel closes) instead of feeding a dead session.
-          child.stdout.destroy();
-          child.stderr.destroy();
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        },
-        onClose: (listener) => (exited ? listener() : listeners.push(listener)),
+    return {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      destroy: () => {
+        child.stdin.end();
+        // Background children of a command may hold the pipes: closing them makes their
+        // writes fail (as sshd does when a channel closes) instead of feeding a dead session.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       },
-      start,
-      {
-        host: this.host,
-        becomeUser,
-        becomePassword: this.options.becomePassword,
-        explainLoss: async () => new Error(`${this.host}: the local shell exited unexpectedly`),
-        log: (l) => this.log(l),
-      },
-    );
+      onClose: (listener) => (exited ? listener() : listeners.push(listener)),
+    };
   }
 
   private log(line: string): void {

@@ -32,13 +32,14 @@ export interface ShellStart {
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
 
 /**
- * The command that starts a persistent shell, as the login user or through sudo. It goes through
+ * The command that starts a persistent shell (or `program`: a trusted constant without single
+ * quotes, e.g. the probe helper's python3), as the login user or through sudo. It goes through
  * the login user's shell, so it stays plain POSIX sh: tokens are hex, the user name is checked.
  */
-export function shellStartCommand(becomeUser: string | undefined, hasPassword: boolean): ShellStart {
+export function shellStartCommand(becomeUser: string | undefined, hasPassword: boolean, program = 'bash --noprofile --norc'): ShellStart {
   const ready = `STEERREADY${randomToken()}`;
   const prompt = `STEERPROMPT${randomToken()}`;
-  const bash = `bash --noprofile --norc -c 'echo ${ready} >&2; exec bash --noprofile --norc'`;
+  const bash = `bash --noprofile --norc -c 'echo ${ready} >&2; exec ${program}'`;
   if (becomeUser === undefined) return { command: `exec ${bash}`, ready, prompt };
   if (!USER_NAME.test(becomeUser)) throw new Error(`invalid become user name: ${JSON.stringify(becomeUser)}`);
   const sudo = hasPassword ? `sudo -H -S -p ${prompt} -u ${becomeUser}` : `sudo -H -n -u ${becomeUser}`;
@@ -85,55 +86,10 @@ export class ShellSession {
   }
 
   /** Completes the handshake on a freshly opened transport. */
-  static start(transport: ShellTransport, start: ShellStart, options: SessionOptions): Promise<ShellSession> {
-    // Writes to a pipe whose reader is gone fail with EPIPE; the close handler reports that.
-    transport.stdin.on('error', () => {});
-    return new Promise((resolve, reject) => {
-      let stderr = '';
-      let prompts = 0;
-      let settled = false;
-      const finish = (error?: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        transport.stderr.off('data', onData);
-        transport.stdout.off('data', onOut);
-        if (error) {
-          transport.destroy();
-          reject(error);
-          return;
-        }
-        transport.stdin.write(SHELL_PRELUDE);
-        resolve(new ShellSession(transport, options));
-      };
-      const who = options.becomeUser === undefined ? 'the login user' : `user ${options.becomeUser} (sudo)`;
-      const timer = setTimeout(
-        () => finish(startError(options, `starting a shell as ${who} timed out; sudo said: ${clean(stderr, start)}`)),
-        options.startTimeoutMs ?? 30_000,
-      );
-      const onOut = () => {};
-      const onData = (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-        while (stderr.includes(start.prompt)) {
-          stderr = stderr.replace(start.prompt, '');
-          prompts++;
-          if (prompts > 1 || options.becomePassword === undefined) {
-            finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}; steer will not try it again on this host`, true));
-            return;
-          }
-          transport.stdin.write(options.becomePassword + '\n');
-        }
-        if (stderr.includes(start.ready)) finish();
-      };
-      transport.stderr.on('data', onData);
-      transport.stdout.on('data', onOut);
-      transport.onClose(() => {
-        // sudo exited before the shell started: it refused (the connection's loss is told apart
-        // by the caller, which asks explainLoss).
-        const said = clean(stderr, start);
-        finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`, true));
-      });
-    });
+  static async start(transport: ShellTransport, start: ShellStart, options: SessionOptions): Promise<ShellSession> {
+    await sudoHandshake(transport, start, options);
+    transport.stdin.write(SHELL_PRELUDE);
+    return new ShellSession(transport, options);
   }
 
   get isClosed(): boolean {
@@ -263,6 +219,61 @@ export class ShellSession {
   private notifyClosed(): void {
     for (const listener of this.closeListeners.splice(0)) listener();
   }
+}
+
+/**
+ * Waits until the program started by shellStartCommand announces itself (its ready token on
+ * stderr), answering sudo's password prompt once on the way. Rejects with BecomeError when sudo
+ * refuses or the program exits first; the transport is destroyed then.
+ */
+export function sudoHandshake(transport: ShellTransport, start: ShellStart, options: SessionOptions): Promise<void> {
+  // Writes to a pipe whose reader is gone fail with EPIPE; the close handler reports that.
+  transport.stdin.on('error', () => {});
+  return new Promise<void>((resolve, reject) => {
+    let stderr = '';
+    let prompts = 0;
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      transport.stderr.off('data', onData);
+      transport.stdout.off('data', onOut);
+      if (error) {
+        transport.destroy();
+        reject(error);
+        return;
+      }
+      resolve();
+    };
+    const who = options.becomeUser === undefined ? 'the login user' : `user ${options.becomeUser} (sudo)`;
+    const timer = setTimeout(
+      () => finish(startError(options, `starting a shell as ${who} timed out; sudo said: ${clean(stderr, start)}`)),
+      options.startTimeoutMs ?? 30_000,
+    );
+    const onOut = () => {};
+    const onData = (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      while (stderr.includes(start.prompt)) {
+        stderr = stderr.replace(start.prompt, '');
+        prompts++;
+        if (prompts > 1 || options.becomePassword === undefined) {
+          finish(new BecomeError(options.host, `sudo did not accept the become password for ${who}; steer will not try it again on this host`, true));
+          return;
+        }
+        transport.stdin.write(options.becomePassword + '\n');
+      }
+      if (stderr.includes(start.ready)) finish();
+    };
+    transport.stderr.on('data', onData);
+    transport.stdout.on('data', onOut);
+    transport.onClose(() => {
+      // sudo exited before the shell started: it refused (the connection's loss is told apart
+      // by the caller, which asks explainLoss).
+      const said = clean(stderr, start);
+      finish(startError(options, `could not start a shell as ${who}${said ? `: ${said}` : ''}`, true));
+    });
+  });
 }
 
 function startError(options: SessionOptions, message: string, refused = false): Error {

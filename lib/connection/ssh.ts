@@ -13,7 +13,9 @@ import { HostLockError, awaitHostLock, hostLockCommand, type HostLock } from './
 import { KnownHosts, checkHostKey, knownHostsName, type HostKeyChecking } from './known-hosts.js';
 import { startProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { ShellPool, type PoolStats } from './shell-pool.js';
-import { ShellSession, shellStartCommand, type RawResult } from './shell-session.js';
+import { probeOpOf } from './host-ops.js';
+import { HELPER_PROGRAM, ProbeHelpers, type HelperTransport } from './probe-helper.js';
+import { ShellSession, shellStartCommand, sudoHandshake, type RawResult } from './shell-session.js';
 import type { SshEndpoint, SshTarget } from './ssh-target.js';
 import {
   GET_MISSING_CODE,
@@ -72,6 +74,9 @@ export class SshConnection implements Connection {
   private lostError: UnreachableError | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly pool: ShellPool;
+  private readonly helpers: ProbeHelpers;
+  /** Channels held by probe helpers now. */
+  private helperChannels = 0;
   private readonly lostWaiters: (() => void)[] = [];
   private readonly swept = new SweptFolders();
 
@@ -81,11 +86,17 @@ export class SshConnection implements Connection {
   ) {
     this.host = target.label;
     this.pool = new ShellPool({ maxChannels: options.maxChannels ?? 8, open: (key) => this.openShell(key) });
+    this.helpers = new ProbeHelpers({ host: this.host, start: (key) => this.openHelper(key), log: (l) => this.log(l) });
   }
 
   /** Channel counts, for tests and -vvv. */
   get stats(): PoolStats {
     return this.pool.stats;
+  }
+
+  /** Probe helpers started and probes they answered. */
+  get helperStats(): ProbeHelpers['stats'] {
+    return this.helpers.stats;
   }
 
   connect(): Promise<void> {
@@ -113,7 +124,13 @@ export class SshConnection implements Connection {
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     this.log(`${this.host}: $ ${command.display}`);
-    const raw = await this.runRaw(command.text, options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined, toBuffer(options.stdin), options.timeoutMs);
+    const become = options.become ? (options.becomeUser ?? this.target.becomeUser) : undefined;
+    const probe = options.stdin === undefined ? probeOpOf(command) : undefined;
+    let raw = probe && this.state === 'ready' ? await this.helpers.run(this.shellKey(become), probe, options.timeoutMs) : undefined;
+    if (!raw) {
+      raw = await this.runRaw(command.text, become, toBuffer(options.stdin), options.timeoutMs);
+      if (probe && raw.code === 0) this.helpers.warm(this.shellKey(become));
+    }
     const result = { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), code: raw.code };
     this.logResult(result);
     return result;
@@ -442,6 +459,46 @@ export class SshConnection implements Connection {
     );
   }
 
+  /**
+   * Starts the probe helper of `key` on a channel of its own (a slot of the pool's budget, held
+   * while it lives), through the same sudo mechanism as the shells.
+   */
+  private async openHelper(key: string): Promise<HelperTransport> {
+    // Each helper holds a channel for good: at most one per 4 channels, so shells always have room
+    // (2 helpers, login user and root, with the default 8).
+    if (this.helperChannels >= Math.floor((this.options.maxChannels ?? 8) / 4)) throw new Error('no channel to spare for it');
+    this.helperChannels++;
+    let ticket: number;
+    try {
+      ticket = await this.pool.acquireSlot();
+    } catch (error) {
+      this.helperChannels--;
+      throw error;
+    }
+    const client = this.client;
+    const becomeUser = key === '' ? undefined : key;
+    let channel: ClientChannel | undefined;
+    try {
+      if (!client || this.state !== 'ready') throw this.lostError ?? new UnreachableError(this.host, 'not connected');
+      const start = shellStartCommand(becomeUser, this.target.becomePassword !== undefined, HELPER_PROGRAM);
+      channel = await new Promise<ClientChannel>((resolve, reject) => client.exec(start.command, (err, ch) => (err ? reject(err) : resolve(ch))));
+      channel.once('close', () => {
+        if (this.client === client) this.helperChannels--; // drop() zeroes it for a gone client
+        this.pool.releaseSlot(ticket);
+      });
+      const ch = channel;
+      const transport = { stdin: ch, stdout: ch, stderr: ch.stderr, destroy: () => ch.close(), onClose: (l: () => void) => ch.once('close', l) };
+      await sudoHandshake(transport, start, { host: this.host, becomeUser, becomePassword: this.target.becomePassword, explainLoss: () => this.explainLoss() });
+      return transport;
+    } catch (error) {
+      if (!channel) {
+        this.helperChannels--;
+        this.pool.releaseSlot(ticket);
+      }
+      throw error;
+    }
+  }
+
   /** Why a shell vanished: the connection died (unreachable), or just that shell. */
   private explainLoss(): Promise<Error> {
     const now = (): Error | undefined => (this.state === 'ready' ? undefined : (this.lostError ?? new UnreachableError(this.host, 'connection is closed')));
@@ -486,6 +543,8 @@ export class SshConnection implements Connection {
     this.client = undefined;
     this.lostError = error;
     this.sftpSession = undefined;
+    this.helpers.closeAll();
+    this.helperChannels = 0;
     this.pool.fail(error);
     client?.end();
     for (const c of this.jumpClients.splice(0)) c.end();

@@ -1,11 +1,35 @@
 // apt: packages present (optionally at a pinned version glob), or absent. The package cache is
 // refreshed only when a source changed or the lists are older than cacheValidTime. Every apt-get runs
 // non-interactively, keeps changed config files, and waits for the dpkg lock instead of failing.
-import { sh, type Command } from '../command/command.js';
+import { raw, sh, type Command } from '../command/command.js';
+import { withOp } from '../connection/host-ops.js';
 import { argError, presentOrAbsent, stringList } from './args.js';
 import type { Action, Module, Plan } from './module.js';
-import { runProbe, sectionText, type SectionOutputs } from './probe.js';
+import { runProbe, sectionText, type SectionOutputs, type Sections } from './probe.js';
 import { matchesGlob } from './text.js';
+
+/**
+ * The probe section that lists `names` as dpkg knows them: `NAME\tSTATUS\tVERSION` lines (the
+ * probe helper answers it too); `admindir` only in tests (a scratch dpkg database).
+ */
+export function dpkgQuery(names: string[], admindir?: string): Command {
+  const format = raw(`-f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n'`);
+  const command = admindir === undefined ? sh`dpkg-query -W ${format} ${names}` : sh`dpkg-query --admindir=${admindir} -W ${format} ${names}`;
+  return withOp(command, { op: 'dpkg', names, ...(admindir === undefined ? {} : { admindir }) });
+}
+
+/** The sections of apt's probe: what dpkg knows of `names`, the time, the cache's age and lists. */
+export function aptSections(names: string[]): Sections {
+  return {
+    dpkg: names.length ? dpkgQuery(names) : sh`true`,
+    now: withOp(sh`date +%s`, { op: 'now' }),
+    cache: withOp(sh`stat -c %Y ${CACHE_STAMPS}`, { op: 'mtimes', paths: CACHE_STAMPS }),
+    lists: withOp(sh`ls /var/lib/apt/lists | grep -c _Packages`, { op: 'count', folder: '/var/lib/apt/lists', word: '_Packages' }),
+  };
+}
+
+/** When apt last refreshed its lists (the first one that exists counts; see parseAptProbe). */
+const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
 
 export interface AptArgs {
   /** `name`, or `name=VERSION` where VERSION may be a glob: `kubeadm=1.34.2-*`, `kubeadm=1.34.*`. */
@@ -95,14 +119,7 @@ export const apt: Module<AptArgs, AptState> = {
   },
   async probe(args, ctx) {
     const names = [...new Set((args.packages ?? []).map((p) => parsePackageSpec(p).name))];
-    return parseAptProbe(
-      await runProbe(ctx, {
-        dpkg: names.length ? sh`dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${names}` : sh`true`,
-        now: sh`date +%s`,
-        cache: sh`stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists`,
-        lists: sh`ls /var/lib/apt/lists | grep -c _Packages`,
-      }),
-    );
+    return parseAptProbe(await runProbe(ctx, aptSections(names)));
   },
   plan(args, state): Plan {
     const actions: Action[] = [];

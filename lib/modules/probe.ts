@@ -4,6 +4,7 @@
 // and one section can never be confused with the next.
 import { Command, sh, joinCommands } from '../command/command.js';
 import type { ModuleContext } from './module.js';
+import type { ProbeOp } from '../connection/host-ops.js';
 
 export interface SectionOutput {
   /** Exit status of the section's command (its stderr is discarded). */
@@ -19,7 +20,11 @@ export type SectionOutputs = Record<string, SectionOutput>;
 
 const sectionName = /^[A-Za-z0-9_.-]+$/;
 
-/** Builds the one command that runs every section and frames its output. */
+/**
+ * Builds the one command that runs every section and frames its output. When every section carries
+ * a helper op (host-ops.ts), so does the probe: a connection with a probe helper then answers it in
+ * the same `NAME BASE64 CODE` lines without running the shell text.
+ */
 export function probeCommand(sections: Sections): Command {
   const parts = Object.entries(sections).map(([name, command]) => {
     if (!sectionName.test(name)) throw new Error(`bad probe section name ${name}`);
@@ -27,7 +32,13 @@ export function probeCommand(sections: Sections): Command {
     return sh`printf '%s ' ${name}; ( ${command} ) 2>/dev/null </dev/null | base64 -w0; printf ' %s\\n' "\${PIPESTATUS[0]}"`;
   });
   // A subshell with errexit/pipefail off, whatever the surrounding shell has set.
-  return joinCommands([sh`( set +e +o pipefail`, ...parts, sh`exit 0 )`], '; ');
+  const shell = joinCommands([sh`( set +e +o pipefail`, ...parts, sh`exit 0 )`], '; ');
+  const ops: ProbeOp['sections'] = [];
+  for (const [name, command] of Object.entries(sections)) {
+    if (command.op === undefined || command.op.op === 'probe') return shell;
+    ops.push([name, command.op]);
+  }
+  return new Command(shell.text, shell.display, { op: 'probe', sections: ops });
 }
 
 const PROBE_LINE = /^([A-Za-z0-9_.-]+) ([A-Za-z0-9+/=]*) (\d+)$/;

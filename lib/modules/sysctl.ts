@@ -1,6 +1,7 @@
 // sysctl: kernel parameters persisted in one /etc/sysctl.d/ file (its whole content) and applied
 // live, with `sysctl -w` only for the keys whose running value differs.
 import { sh } from '../command/command.js';
+import { withOp } from '../connection/host-ops.js';
 import { argError } from './args.js';
 import { describeChanges, fileSections, parseFileState, planContent, type FileState } from './file-state.js';
 import type { Action, Module, Plan } from './module.js';
@@ -56,7 +57,7 @@ export const sysctl: Module<SysctlArgs, SysctlState> = {
     const keys = Object.keys(args.values);
     const outputs = await runProbe(ctx, {
       ...fileSections('file', args.file, { content: true }),
-      ...Object.fromEntries(keys.map((k, i) => [`live${i}`, sh`sysctl -n -- ${k}`])),
+      ...Object.fromEntries(keys.map((k, i) => [`live${i}`, withOp(sh`sysctl -n -- ${k}`, { op: 'sysctl', key: k })])),
     });
     return parseSysctlProbe(outputs, keys);
   },
